@@ -1,0 +1,63 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Turn a campaign (one TOML file) into print-ready letter and envelope PDFs,
+/// bundled in one zip.
+#[derive(Debug, Parser)]
+#[command(name = "letterpress", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build every packet and write `<out>/<campaign-id>.zip`.
+    ///
+    /// Example: letterpress build campaigns/semenova-2018.toml -o out
+    Build(BuildArgs),
+    /// Do everything a build does (load, typeset, check) but write nothing.
+    ///
+    /// Exits 0 when the campaign would build, 1 when it would not.
+    /// Example: letterpress check campaigns/semenova-2018.toml
+    Check(CampaignArgs),
+}
+
+/// `build`: the campaign, and where the zip goes.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The campaign.
+    #[command(flatten)]
+    pub campaign: CampaignArgs,
+    /// The folder the zip is written to.
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    pub output: PathBuf,
+}
+
+/// What every command that reads a campaign takes.
+#[derive(Debug, Args)]
+pub struct CampaignArgs {
+    /// The campaign file.
+    #[arg(value_name = "CAMPAIGN.toml")]
+    pub path: PathBuf,
+    /// Paper for this run, overriding the campaign (a4, a5, us-letter, us-legal).
+    #[arg(long, value_name = "NAME")]
+    pub paper: Option<String>,
+    /// Letter layout for this run, overriding the campaign (din5008-b, din5008-a).
+    #[arg(long, value_name = "NAME")]
+    pub layout: Option<String>,
+    /// Envelope for this run, overriding the campaign (dl, c6/5, c5, c4, c6).
+    #[arg(long, value_name = "NAME")]
+    pub envelope: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}

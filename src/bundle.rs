@@ -1,0 +1,181 @@
+//! The zip: written to a temporary file beside the target, in a fixed order
+//! with fixed timestamps, and renamed into place only when complete.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::diag::Diag;
+
+/// A zip being written. Dropping it without [`ZipOut::finish`] removes the
+/// temporary file, so a failed build leaves nothing behind.
+pub struct ZipOut {
+    tmp: PathBuf,
+    target: PathBuf,
+    writer: Option<ZipWriter<BufWriter<File>>>,
+    time: DateTime,
+}
+
+/// One file in the archive, as the manifest lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Path inside the zip.
+    pub path: String,
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: usize,
+}
+
+impl ZipOut {
+    /// Starts `dir/<id>.zip` as a temporary file in `dir`.
+    pub fn create(dir: &Path, id: &str, date: (u16, u8, u8)) -> Result<Self, Diag> {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            Diag::error(format!(
+                "failed to create output folder `{}` ({err})",
+                dir.display()
+            ))
+        })?;
+        let target = dir.join(format!("{id}.zip"));
+        let tmp = dir.join(format!(".{id}.zip.{}.tmp", std::process::id()));
+        let file = File::create(&tmp)
+            .map_err(|err| Diag::error(format!("failed to create `{}` ({err})", tmp.display())))?;
+        let (y, m, d) = date;
+        // Zip dates start in 1980; an older campaign date is stored as 1980-01-01.
+        let time = DateTime::from_date_and_time(y.max(1980), m, d, 0, 0, 0).unwrap_or_default();
+        Ok(Self {
+            tmp,
+            target,
+            writer: Some(ZipWriter::new(BufWriter::new(file))),
+            time,
+        })
+    }
+
+    /// The final path of the archive.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Adds a file. PDFs are stored (they are compressed already), text is deflated.
+    pub fn add(&mut self, path: &str, bytes: &[u8]) -> Result<Entry, Diag> {
+        let method = if path.ends_with(".pdf") || path.ends_with(".png") || path.ends_with(".jpg") {
+            CompressionMethod::Stored
+        } else {
+            CompressionMethod::Deflated
+        };
+        let options = SimpleFileOptions::default()
+            .compression_method(method)
+            .last_modified_time(self.time)
+            .unix_permissions(0o644)
+            .large_file(bytes.len() >= u32::MAX as usize);
+        let fail = |err: &dyn std::fmt::Display| {
+            Diag::error(format!("failed to write `{path}` into the zip ({err})"))
+        };
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| fail(&"the archive is closed"))?;
+        writer.start_file(path, options).map_err(|e| fail(&e))?;
+        writer.write_all(bytes).map_err(|e| fail(&e))?;
+        Ok(Entry {
+            path: path.to_string(),
+            sha256: sha256(bytes),
+            bytes: bytes.len(),
+        })
+    }
+
+    /// Completes the archive, syncs it to disk and moves it into place.
+    pub fn finish(mut self) -> Result<PathBuf, Diag> {
+        let fail =
+            |err: &dyn std::fmt::Display| Diag::error(format!("failed to write the zip ({err})"));
+        let writer = self
+            .writer
+            .take()
+            .ok_or_else(|| fail(&"the archive is closed"))?;
+        let buffered = writer.finish().map_err(|e| fail(&e))?;
+        let file = buffered
+            .into_inner()
+            .map_err(|e| fail(&e.error().to_string()))?;
+        file.sync_all().map_err(|e| fail(&e))?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.target).map_err(|err| {
+            Diag::error(format!(
+                "failed to move the zip into place at `{}` ({err})",
+                self.target.display()
+            ))
+        })?;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for ZipOut {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// SHA-256 in lower-case hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes the mailing list as printed: one row per packet.
+pub fn recipients_csv(rows: &[CsvRow]) -> Vec<u8> {
+    let lines = rows.iter().map(|r| r.address.len()).max().unwrap_or(0);
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(vec![]);
+    let mut header = vec![
+        "number".to_string(),
+        "id".into(),
+        "packet".into(),
+        "name".into(),
+        "organisation".into(),
+    ];
+    header.extend((1..=lines).map(|i| format!("address_{i}")));
+    header.extend(["country".into(), "pages".into(), "sheets".into()]);
+    let _ = out.write_record(&header);
+    for r in rows {
+        let mut record = vec![
+            r.number.to_string(),
+            r.id.clone(),
+            r.folder.clone(),
+            r.name.clone(),
+            r.organisation.clone(),
+        ];
+        record.extend((0..lines).map(|i| r.address.get(i).cloned().unwrap_or_default()));
+        record.extend([r.country.clone(), r.pages.to_string(), r.sheets.to_string()]);
+        let _ = out.write_record(&record);
+    }
+    out.into_inner().unwrap_or_default()
+}
+
+/// One row of `recipients.csv`.
+pub struct CsvRow {
+    /// Packet number.
+    pub number: usize,
+    /// Recipient id.
+    pub id: String,
+    /// Packet folder.
+    pub folder: String,
+    /// Name as printed.
+    pub name: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Address lines as printed.
+    pub address: Vec<String>,
+    /// ISO country code.
+    pub country: String,
+    /// Letter pages.
+    pub pages: usize,
+    /// Sheets of paper.
+    pub sheets: usize,
+}

@@ -1,0 +1,903 @@
+//! Loading a campaign: the TOML file (and the files it names) into a checked
+//! [`Campaign`], with every problem reported at once and pointed at its line.
+
+pub mod lang;
+pub mod syntax;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use crate::diag::{Diag, DiagResult, SourceFile, did_you_mean};
+use crate::postal::address::{self, Country, Parts};
+use crate::postal::{self, Envelope, Layout, Paper};
+use crate::sandbox;
+use lang::Words;
+use syntax::{RawAddress, RawLetter, RawMeta, RawRecipient, RawSender, TOP_LEVEL};
+
+/// A campaign that passed every check that needs no typesetting.
+#[derive(Debug)]
+pub struct Campaign {
+    /// The campaign file as given on the command line.
+    pub path: PathBuf,
+    /// The campaign's folder (canonical): the root for every file it names.
+    pub dir: PathBuf,
+    /// The campaign file's text, for diagnostics.
+    pub file: Arc<SourceFile>,
+    /// Identifier; names the zip.
+    pub id: String,
+    /// Title (PDF metadata).
+    pub title: String,
+    /// Date of the letter (year, month, day).
+    pub date: (u16, u8, u8),
+    /// The letter's language.
+    pub words: &'static Words,
+    /// Paper.
+    pub paper: &'static Paper,
+    /// Where the address field sits.
+    pub layout: &'static Layout,
+    /// The envelope.
+    pub envelope: &'static Envelope,
+    /// Print the country line in French instead of English.
+    pub french_country_names: bool,
+    /// Who sends.
+    pub sender: Sender,
+    /// What is sent.
+    pub letter: Letter,
+    /// To whom, in campaign order.
+    pub recipients: Vec<Recipient>,
+    /// Every input file as read, campaign file first (path relative to `dir`).
+    pub inputs: Vec<Input>,
+}
+
+/// An input file, kept byte for byte for the archive.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path relative to the campaign folder, `/` separated.
+    pub rel: String,
+    /// The bytes as read.
+    pub bytes: Vec<u8>,
+}
+
+/// The sender, checked.
+#[derive(Debug)]
+pub struct Sender {
+    /// Full name.
+    pub name: String,
+    /// Title or role.
+    pub title: Option<String>,
+    /// Organisation.
+    pub organisation: Option<String>,
+    /// Address lines as printed in the letterhead (domestic form).
+    pub address_lines: Vec<String>,
+    /// Contact lines.
+    pub contact: Vec<String>,
+    /// Campaign-relative path of the signature image.
+    pub signature: Option<String>,
+    /// The sender's country: decides which mail is international.
+    pub country: &'static Country,
+}
+
+/// The letter text, checked.
+#[derive(Debug)]
+pub struct Letter {
+    /// Subject line.
+    pub subject: String,
+    /// The body markup.
+    pub body: Body,
+    /// Closing formula.
+    pub closing: String,
+    /// Copies to.
+    pub cc: Vec<String>,
+    /// Enclosures line.
+    pub enclosures: Option<String>,
+}
+
+/// The letter body: Typst markup from a file or from the campaign file.
+#[derive(Debug)]
+pub struct Body {
+    /// Campaign-relative path under which Typst sees it.
+    pub rel: String,
+    /// The markup.
+    pub text: String,
+    /// For an inline body: where its text starts in the campaign file, when
+    /// the TOML string maps byte for byte (a literal string without escapes).
+    pub inline_offset: Option<usize>,
+    /// Whether the body is written inline in the campaign file.
+    pub inline: bool,
+}
+
+/// One recipient, checked.
+#[derive(Debug)]
+pub struct Recipient {
+    /// Position in the campaign, from 1.
+    pub number: usize,
+    /// Unique id (given or derived).
+    pub id: String,
+    /// The packet's folder name in the zip: `NNN-slug`.
+    pub folder: String,
+    /// Full name.
+    pub name: Option<String>,
+    /// Role or function.
+    pub role: Option<String>,
+    /// Organisation.
+    pub organisation: Option<String>,
+    /// Salutation.
+    pub salutation: String,
+    /// The address as printed: destination format, country line if abroad.
+    pub address_lines: Vec<address::Line>,
+    /// Destination country.
+    pub country: &'static Country,
+    /// E-mail (not printed).
+    pub email: Option<String>,
+    /// Telephone (not printed).
+    pub phone: Option<String>,
+    /// Where the recipient's table is in the campaign file.
+    pub span: Range<usize>,
+}
+
+impl Recipient {
+    /// How diagnostics name this recipient.
+    pub fn label(&self) -> String {
+        let who = self
+            .name
+            .as_deref()
+            .or(self.organisation.as_deref())
+            .unwrap_or("");
+        format!("#{} `{}` ({who})", self.number, self.id)
+    }
+}
+
+/// Choices from the command line that override the campaign file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--paper`.
+    pub paper: Option<String>,
+    /// `--layout`.
+    pub layout: Option<String>,
+    /// `--envelope`.
+    pub envelope: Option<String>,
+}
+
+/// Reads and checks a campaign file and every file it names.
+pub fn load(path: &Path, overrides: &Overrides) -> DiagResult<Campaign> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|err| {
+        vec![Diag::error(format!(
+            "failed to read campaign file `{name}` ({err})"
+        ))]
+    })?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
+        Err(err) => {
+            let (line, col) = byte_line_col(&bytes, err.valid_up_to());
+            return Err(vec![
+                Diag::error(format!(
+                    "campaign file `{name}` is not valid UTF-8 (line {line}, column {col})"
+                ))
+                .hint("save the file as UTF-8"),
+            ]);
+        }
+    };
+    let dir = path
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .unwrap_or(Path::new("."))
+        .canonicalize()
+        .map_err(|err| {
+            vec![Diag::error(format!(
+                "failed to open the folder of `{name}` ({err})"
+            ))]
+        })?;
+    let file = Arc::new(SourceFile { name, text });
+    let rel = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut loader = Loader {
+        file: file.clone(),
+        dir,
+        diags: vec![],
+        inputs: vec![Input { rel, bytes }],
+    };
+    let campaign = loader.campaign(path, overrides);
+    match campaign {
+        Some(campaign) if !loader.diags.iter().any(Diag::is_error) => Ok(campaign),
+        _ => Err(loader.diags),
+    }
+}
+
+/// Line and column of a byte offset in bytes that may not be UTF-8.
+fn byte_line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, col)
+}
+
+/// The state of one load: the file, and the problems found so far.
+struct Loader {
+    file: Arc<SourceFile>,
+    dir: PathBuf,
+    diags: Vec<Diag>,
+    inputs: Vec<Input>,
+}
+
+impl Loader {
+    /// Records an error at a span of the campaign file.
+    fn error(&mut self, message: impl Into<String>, span: Range<usize>) -> &mut Diag {
+        self.diags.push(Diag::error(message).at(&self.file, span));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+
+    fn campaign(&mut self, path: &Path, overrides: &Overrides) -> Option<Campaign> {
+        let text = self.file.text.clone();
+        let (root, errors) = DeTable::parse_recoverable(&text);
+        for err in errors {
+            self.toml_error(&err, None);
+        }
+        if !self.diags.is_empty() {
+            return None;
+        }
+        let root = root.into_inner();
+        for (key, _) in root.iter() {
+            if !TOP_LEVEL.contains(&key.get_ref().as_ref()) {
+                let key_name = key.get_ref().to_string();
+                let hint = did_you_mean(&key_name, TOP_LEVEL.iter().copied());
+                let diag = self.error(format!("unknown table `{key_name}`"), key.span());
+                diag.primary
+                    .as_mut()
+                    .map(|l| l.label = "not a campaign section".into());
+                if let Some(hint) = hint {
+                    *diag = diag.clone().hint(format!("did you mean `{hint}`?"));
+                }
+            }
+        }
+        let meta: Option<RawMeta> = self.section(&root, "campaign");
+        let sender: Option<RawSender> = self.section(&root, "sender");
+        let letter: Option<RawLetter> = self.section(&root, "letter");
+        let recipients = self.recipients(&root);
+
+        let meta = self.meta(meta?, overrides);
+        let sender = self.sender(sender?);
+        let letter = self.letter(letter?);
+        let (meta, sender, letter) = (meta?, sender?, letter?);
+        let recipients = self.check_recipients(recipients, &sender, meta.french);
+        let _ = path;
+        Some(Campaign {
+            path: path.to_path_buf(),
+            dir: self.dir.clone(),
+            file: self.file.clone(),
+            id: meta.id,
+            title: meta.title,
+            date: meta.date,
+            words: meta.words,
+            paper: meta.paper,
+            layout: meta.layout,
+            envelope: meta.envelope,
+            french_country_names: meta.french,
+            sender,
+            letter,
+            recipients,
+            inputs: std::mem::take(&mut self.inputs),
+        })
+    }
+
+    /// Turns a TOML or serde error into a diagnostic, with hints where we can
+    /// guess what was meant.
+    fn toml_error(&mut self, err: &toml::de::Error, who: Option<&str>) {
+        let span = err.span().unwrap_or(0..0);
+        let message = err.message().trim().to_string();
+        let mut diag = Diag::error(first_line(&message).to_string()).at(&self.file, span);
+        if let Some(who) = who {
+            diag = diag.recipient(who);
+        }
+        if let Some((field, expected)) = unknown_field(&message) {
+            if let Some(best) = did_you_mean(field, expected.iter().map(String::as_str)) {
+                diag = diag.hint(format!("did you mean `{best}`?"));
+            } else if !expected.is_empty() {
+                diag = diag.hint(format!("expected one of {}", expected.join(", ")));
+            }
+        } else if message.contains("invalid type: integer")
+            || message.contains("invalid type: floating")
+        {
+            diag =
+                diag.hint("write text in quotes, e.g. postcode = \"01234\", so no digit is lost");
+        }
+        self.diags.push(diag);
+    }
+
+    /// Deserializes one top-level table.
+    fn section<T: for<'de> Deserialize<'de>>(&mut self, root: &DeTable, key: &str) -> Option<T> {
+        let Some(value) = root.get(key) else {
+            self.diags.push(Diag::error(format!(
+                "campaign file `{}` has no `[{key}]` table",
+                self.file.name
+            )));
+            return None;
+        };
+        if !value.get_ref().is_table() {
+            self.error(format!("`{key}` must be a table"), value.span());
+            return None;
+        }
+        match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(section) => Some(section),
+            Err(err) => {
+                self.toml_error(&err, None);
+                None
+            }
+        }
+    }
+
+    /// Deserializes every `[[recipient]]` on its own, so one bad recipient
+    /// does not hide the problems of the others.
+    fn recipients(&mut self, root: &DeTable) -> Vec<(RawRecipient, Range<usize>)> {
+        let Some(value) = root.get("recipient") else {
+            self.diags.push(
+                Diag::error(format!(
+                    "campaign file `{}` has no recipients",
+                    self.file.name
+                ))
+                .hint("add one `[[recipient]]` table per addressee"),
+            );
+            return vec![];
+        };
+        let Some(array) = value.get_ref().as_array() else {
+            self.error("`recipient` must be a list of tables", value.span())
+                .notes
+                .push("hint: write each recipient as a `[[recipient]]` table".into());
+            return vec![];
+        };
+        let mut out = vec![];
+        for (i, item) in array.iter().enumerate() {
+            let who = format!("#{} ({})", i + 1, raw_name(item.get_ref()));
+            match RawRecipient::deserialize(ValueDeserializer::from(item.clone())) {
+                Ok(raw) => out.push((raw, item.span())),
+                Err(err) => self.toml_error(&err, Some(&who)),
+            }
+        }
+        out
+    }
+
+    fn meta(&mut self, raw: RawMeta, overrides: &Overrides) -> Option<Meta> {
+        let id = raw.id.get_ref().clone();
+        if !is_safe_id(&id) {
+            self.error(format!("invalid campaign id `{id}`"), raw.id.span())
+                .notes
+                .push(
+                    "hint: use letters, digits, `-`, `_` and `.` only; the id names the zip file"
+                        .into(),
+                );
+        }
+        let date = raw.date.get_ref();
+        let date = match (date.date, date.time) {
+            (Some(d), None) => Some((d.year, d.month, d.day)),
+            _ => {
+                self.error(
+                    "the campaign date must be a date like 2018-07-27",
+                    raw.date.span(),
+                );
+                None
+            }
+        };
+        let words = self.choose(
+            raw.language.as_ref(),
+            None,
+            "en",
+            "language",
+            |c| lang::words(c),
+            || lang::LANGUAGES.iter().map(|w| w.code).collect(),
+        );
+        let paper = self.choose(
+            raw.paper.as_ref(),
+            overrides.paper.as_deref(),
+            "a4",
+            "paper",
+            postal::paper,
+            || postal::PAPERS.iter().map(|p| p.id).collect(),
+        );
+        let layout = self.choose(
+            raw.layout.as_ref(),
+            overrides.layout.as_deref(),
+            "din5008-b",
+            "layout",
+            postal::layout,
+            || postal::LAYOUTS.iter().map(|l| l.id).collect(),
+        );
+        let envelope = self.choose(
+            raw.envelope.as_ref(),
+            overrides.envelope.as_deref(),
+            "dl",
+            "envelope",
+            postal::envelope,
+            || postal::ENVELOPES.iter().map(|e| e.id).collect(),
+        );
+        let french = match raw.country_names.as_ref().map(|s| s.get_ref().as_str()) {
+            None | Some("en") => false,
+            Some("fr") => true,
+            Some(other) => {
+                let span = raw.country_names.as_ref().map_or(0..0, |s| s.span());
+                self.error(format!("unknown country-name language `{other}`"), span)
+                    .notes
+                    .push("hint: use \"en\" or \"fr\"".into());
+                false
+            }
+        };
+        let (paper, layout) = (paper?, layout?);
+        if layout.paper != paper.id {
+            let span = raw
+                .layout
+                .as_ref()
+                .or(raw.paper.as_ref())
+                .map_or(0..0, |s| s.span());
+            self.error(
+                format!(
+                    "layout `{}` is drawn for {} paper, not {}",
+                    layout.id, layout.paper, paper.id
+                ),
+                span,
+            );
+        }
+        Some(Meta {
+            id,
+            title: raw.title,
+            date: date?,
+            words: words?,
+            paper,
+            layout,
+            envelope: envelope?,
+            french,
+        })
+    }
+
+    /// Picks a named preset: the command line wins over the file, the file
+    /// over the default; an unknown name is an error with a hint.
+    fn choose<T: ?Sized>(
+        &mut self,
+        given: Option<&Spanned<String>>,
+        over: Option<&str>,
+        default: &str,
+        what: &str,
+        find: impl Fn(&str) -> Option<&'static T>,
+        names: impl Fn() -> Vec<&'static str>,
+    ) -> Option<&'static T> {
+        let (name, span) = match (over, given) {
+            (Some(name), _) => (name.to_string(), None),
+            (None, Some(given)) => (given.get_ref().to_lowercase(), Some(given.span())),
+            (None, None) => (default.to_string(), None),
+        };
+        if let Some(found) = find(&name) {
+            return Some(found);
+        }
+        let names = names();
+        let mut diag = Diag::error(format!("unknown {what} `{name}`"));
+        if let Some(span) = span {
+            diag = diag.at(&self.file, span);
+        }
+        diag = match did_you_mean(&name, names.iter().copied()) {
+            Some(best) => diag.hint(format!("did you mean `{best}`?")),
+            None => diag.hint(format!("known: {}", names.join(", "))),
+        };
+        self.diags.push(diag);
+        None
+    }
+
+    fn country(&mut self, code: &Spanned<String>, who: Option<&str>) -> Option<&'static Country> {
+        let given = code.get_ref();
+        if let Some(country) = address::country(given) {
+            return Some(country);
+        }
+        let mut diag = Diag::error(format!("unknown country `{given}`"))
+            .at(&self.file, code.span())
+            .label("not an ISO 3166-1 alpha-2 code");
+        if let Some(who) = who {
+            diag = diag.recipient(who);
+        }
+        let upper = given.to_uppercase();
+        diag = if address::country(&upper).is_some() {
+            diag.hint(format!("country codes are upper case: `{upper}`"))
+        } else {
+            diag.hint("use the two-letter ISO code, e.g. \"BE\" for Belgium, \"KZ\" for Kazakhstan")
+        };
+        self.diags.push(diag);
+        None
+    }
+
+    fn sender(&mut self, raw: RawSender) -> Option<Sender> {
+        let country = self.country(&raw.address.country, None);
+        let signature = raw
+            .signature
+            .as_ref()
+            .and_then(|sig| self.read_input(sig, "signature image").map(|i| i.0));
+        let country = country?;
+        let street = raw.address.street.into_vec();
+        let parts = Parts {
+            name: vec![],
+            organisation: None,
+            street: &street,
+            postcode: raw.address.postcode.as_ref().map(|p| p.get_ref().as_str()),
+            city: raw.address.city.as_deref(),
+            region: raw.address.region.as_deref(),
+        };
+        let mut address_lines: Vec<String> = address::format(&parts, country, &country.code, false)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        // The letterhead is read by people: keep the city as written.
+        if let (Some(city), Some(last)) = (raw.address.city.as_deref(), address_lines.last_mut()) {
+            *last = last.replace(&city.to_uppercase(), city);
+        }
+        Some(Sender {
+            name: raw.name,
+            title: raw.title,
+            organisation: raw.organisation,
+            address_lines,
+            contact: raw.contact,
+            signature,
+            country,
+        })
+    }
+
+    /// Reads a file named by the campaign, inside the campaign folder.
+    fn read_input(&mut self, rel: &Spanned<String>, what: &str) -> Option<(String, Vec<u8>)> {
+        let path = match sandbox::resolve(&self.dir, rel.get_ref()) {
+            Ok(path) => path,
+            Err(why) => {
+                self.error(
+                    format!("cannot use {what} `{}` ({why})", rel.get_ref()),
+                    rel.span(),
+                );
+                return None;
+            }
+        };
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let rel = sandbox::relative(&self.dir, &path);
+                if !self.inputs.iter().any(|i| i.rel == rel) {
+                    self.inputs.push(Input {
+                        rel: rel.clone(),
+                        bytes: bytes.clone(),
+                    });
+                }
+                Some((rel, bytes))
+            }
+            Err(err) => {
+                self.error(
+                    format!("failed to read {what} `{}` ({err})", rel.get_ref()),
+                    rel.span(),
+                );
+                None
+            }
+        }
+    }
+
+    fn letter(&mut self, raw: RawLetter) -> Option<Letter> {
+        let body = match (&raw.body, &raw.body_file) {
+            (Some(_), Some(file)) => {
+                self.error(
+                    "give the body either inline (`body`) or as a file (`body_file`), not both",
+                    file.span(),
+                );
+                None
+            }
+            (None, None) => {
+                self.diags.push(
+                    Diag::error("the letter has no body")
+                        .hint("add `body_file = \"letter.typ\"` (a Typst file next to the campaign) or `body = '''…'''`"),
+                );
+                None
+            }
+            (Some(inline), None) => {
+                let raw_text = &self.file.text[inline.span()];
+                let text = inline.get_ref().clone();
+                let inline_offset =
+                    literal_offset(raw_text, &text).map(|o| inline.span().start + o);
+                Some(Body {
+                    rel: "_letterpress/inline-body.typ".into(),
+                    text,
+                    inline_offset,
+                    inline: true,
+                })
+            }
+            (None, Some(file)) => {
+                let (rel, bytes) = self.read_input(file, "body file")?;
+                match String::from_utf8(bytes) {
+                    Ok(text) => Some(Body {
+                        rel,
+                        text,
+                        inline_offset: None,
+                        inline: false,
+                    }),
+                    Err(_) => {
+                        self.error(
+                            format!("body file `{}` is not valid UTF-8", file.get_ref()),
+                            file.span(),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        Some(Letter {
+            subject: raw.subject,
+            body: body?,
+            closing: raw.closing.unwrap_or_default(),
+            cc: raw.cc,
+            enclosures: raw.enclosures,
+        })
+    }
+
+    fn check_recipients(
+        &mut self,
+        raws: Vec<(RawRecipient, Range<usize>)>,
+        sender: &Sender,
+        french: bool,
+    ) -> Vec<Recipient> {
+        let width = raws.len().to_string().len().max(3);
+        let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+        let mut out = vec![];
+        // Explicit ids first, so a derived id never takes an explicit one.
+        for (raw, _) in &raws {
+            if let Some(id) = &raw.id {
+                seen.entry(id.get_ref().clone()).or_insert(id.span());
+            }
+        }
+        let mut taken: HashMap<String, usize> = HashMap::new();
+        for (i, (raw, span)) in raws.into_iter().enumerate() {
+            let number = i + 1;
+            let shown = raw
+                .name
+                .as_deref()
+                .or(raw.organisation.as_deref())
+                .unwrap_or("")
+                .to_string();
+            let who = format!("#{number} ({shown})");
+            if raw.name.is_none() && raw.organisation.is_none() {
+                self.error(
+                    "the recipient has neither a name nor an organisation",
+                    span.clone(),
+                )
+                .notes
+                .push(format!("recipient: {who}"));
+            }
+            let id = match &raw.id {
+                Some(id) => {
+                    let value = id.get_ref().clone();
+                    if !is_safe_id(&value) {
+                        self.error(format!("invalid recipient id `{value}`"), id.span())
+                            .notes
+                            .extend([
+                                format!("recipient: {who}"),
+                                "hint: use letters, digits, `-`, `_` and `.` only".into(),
+                            ]);
+                    }
+                    if let Some(first) = seen.get(&value).cloned()
+                        && first != id.span()
+                    {
+                        let file = self.file.clone();
+                        let diag =
+                            self.error(format!("duplicate recipient id `{value}`"), id.span());
+                        *diag = diag
+                            .clone()
+                            .also(&file, first, "first used here")
+                            .recipient(&who);
+                    }
+                    *taken.entry(value.clone()).or_default() += 1;
+                    value
+                }
+                None => {
+                    let base = slug(&shown);
+                    let mut candidate = base.clone();
+                    let mut n = 1;
+                    while seen.contains_key(&candidate) || taken.contains_key(&candidate) {
+                        n += 1;
+                        candidate = format!("{base}-{n}");
+                    }
+                    taken.insert(candidate.clone(), 1);
+                    candidate
+                }
+            };
+            let country = self.country(&raw.address.country, Some(&who));
+            self.check_postcode(&raw.address, country, &who);
+            let Some(country) = country else { continue };
+            let street = raw.address.street.into_vec();
+            let mut name = vec![];
+            name.extend(raw.name.as_deref());
+            name.extend(raw.role.as_deref());
+            let parts = Parts {
+                name,
+                organisation: raw.organisation.as_deref(),
+                street: &street,
+                postcode: raw.address.postcode.as_ref().map(|p| p.get_ref().as_str()),
+                city: raw.address.city.as_deref(),
+                region: raw.address.region.as_deref(),
+            };
+            let address_lines = address::format(&parts, country, &sender.country.code, french);
+            out.push(Recipient {
+                number,
+                folder: format!("{number:0width$}-{}", slug(&id)),
+                id,
+                name: raw.name,
+                role: raw.role,
+                organisation: raw.organisation,
+                salutation: raw.salutation.unwrap_or_default(),
+                address_lines,
+                country,
+                email: raw.email,
+                phone: raw.phone,
+                span,
+            });
+        }
+        out
+    }
+
+    fn check_postcode(&mut self, raw: &RawAddress, country: Option<&Country>, who: &str) {
+        let (Some(country), Some(postcode)) = (country, &raw.postcode) else {
+            return;
+        };
+        let code = postcode.get_ref();
+        if address::postcode_matches(country, code) {
+            return;
+        }
+        let mut diag = Diag::error(format!(
+            "postcode `{code}` is not a valid postcode for {}",
+            country.name
+        ))
+        .at(&self.file, postcode.span())
+        .recipient(who);
+        if code.chars().any(|c| !c.is_ascii() && c.is_alphabetic()) {
+            diag =
+                diag.hint("it contains a non-Latin letter (a Cyrillic `В` looks like a Latin `B`)");
+        }
+        if let Some((prefix, rest)) = code.split_once('-')
+            && prefix.chars().all(char::is_alphabetic)
+        {
+            diag = diag.hint(format!("write it without the country prefix: \"{rest}\""));
+        }
+        if let Some(examples) = &country.zipex {
+            diag = diag.hint(format!(
+                "examples for {}: {}",
+                country.name,
+                examples.replace(',', ", ")
+            ));
+        }
+        self.diags.push(diag);
+    }
+}
+
+/// The checked `[campaign]` table.
+struct Meta {
+    id: String,
+    title: String,
+    date: (u16, u8, u8),
+    words: &'static Words,
+    paper: &'static Paper,
+    layout: &'static Layout,
+    envelope: &'static Envelope,
+    french: bool,
+}
+
+/// The name of a recipient table, for errors raised before it deserialized.
+fn raw_name(value: &DeValue) -> String {
+    let table = value.as_table();
+    let get = |key: &str| {
+        table
+            .and_then(|t| t.get(key))
+            .and_then(|v| v.get_ref().as_str())
+            .map(str::to_string)
+    };
+    get("name")
+        .or_else(|| get("organisation"))
+        .unwrap_or_default()
+}
+
+/// Whether an id is safe as a file name and easy to type.
+fn is_safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !id.starts_with('.')
+}
+
+/// An ASCII slug for file names: `Sven-Olov CARLSSON` → `sven-olov-carlsson`.
+pub fn slug(text: &str) -> String {
+    let ascii = deunicode::deunicode(text).to_lowercase();
+    let mut out = String::new();
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(40).collect();
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "recipient".into()
+    } else {
+        out
+    }
+}
+
+/// The first line of a multi-line serde message.
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message)
+}
+
+/// Parses serde's "unknown field `x`, expected one of `a`, `b`" message.
+fn unknown_field(message: &str) -> Option<(&str, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>();
+    let expected = expected
+        .iter()
+        .map(|s| s.trim_matches('`').to_string())
+        .collect();
+    Some((field, expected))
+}
+
+/// Where the value's text starts inside its TOML string literal, if the
+/// literal holds the value byte for byte (no escapes were interpreted).
+fn literal_offset(raw: &str, value: &str) -> Option<usize> {
+    for quote in ["'''", "\"\"\"", "'", "\""] {
+        if let Some(inner) = raw.strip_prefix(quote).and_then(|r| r.strip_suffix(quote)) {
+            let mut offset = quote.len();
+            let mut inner = inner;
+            if quote.len() == 3 {
+                if let Some(rest) = inner.strip_prefix("\r\n") {
+                    (inner, offset) = (rest, offset + 2);
+                } else if let Some(rest) = inner.strip_prefix('\n') {
+                    (inner, offset) = (rest, offset + 1);
+                }
+            }
+            return (inner == value).then_some(offset);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_ascii() {
+        assert_eq!(slug("Sven-Olov CARLSSON"), "sven-olov-carlsson");
+        assert_eq!(slug("Қасым-Жомарт Тоқаев"), "qasym-zhomart-toqaev");
+        assert_eq!(slug("../../etc"), "etc");
+        assert_eq!(slug("***"), "recipient");
+    }
+
+    #[test]
+    fn serde_unknown_field_is_parsed() {
+        let (field, expected) =
+            unknown_field("unknown field `nmae`, expected one of `id`, `name`").unwrap();
+        assert_eq!(field, "nmae");
+        assert_eq!(expected, ["id", "name"]);
+    }
+
+    #[test]
+    fn literal_offsets() {
+        assert_eq!(literal_offset("'''\nHello'''", "Hello"), Some(4));
+        assert_eq!(literal_offset("\"a\\nb\"", "a\nb"), None);
+    }
+}

@@ -1,0 +1,223 @@
+//! Diagnostics: one error type for every stage, printed like Typst's own.
+//!
+//! A [`Diag`] carries a message, an optional location in a source file (the
+//! campaign TOML, a body or template `.typ` file, a CSV …) and notes such as
+//! the recipient involved or a hint. Every stage returns `Vec<Diag>` so that a
+//! run can report all problems at once; [`emit`] renders them with
+//! codespan-reporting, which is what Typst uses too.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::sync::Arc;
+
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, Styles, StylesWriter, termcolor::WriteColor};
+
+/// A file whose text diagnostics can point into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The name shown to the user (a path relative to the working directory).
+    pub name: String,
+    /// The full text of the file.
+    pub text: String,
+}
+
+/// A byte range in a [`SourceFile`], with an optional label.
+#[derive(Debug, Clone)]
+pub struct Loc {
+    /// The file.
+    pub file: Arc<SourceFile>,
+    /// The byte range.
+    pub range: Range<usize>,
+    /// Text printed under the underline.
+    pub label: String,
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The build cannot go on.
+    Error,
+    /// Worth a look; the build goes on.
+    Warning,
+}
+
+/// One problem found while loading, checking or building a campaign.
+#[derive(Debug, Clone)]
+pub struct Diag {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line, lowercase, in the voice "failed to X (cause)".
+    pub message: String,
+    /// Where it happened, if it points into a file.
+    pub primary: Option<Loc>,
+    /// Other places worth showing.
+    pub secondary: Vec<Loc>,
+    /// Lines printed after the source excerpt (`recipient: …`, `hint: …`).
+    pub notes: Vec<String>,
+}
+
+/// The result type of every stage.
+pub type DiagResult<T> = Result<T, Vec<Diag>>;
+
+impl Diag {
+    /// An error without a location.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            message: message.into(),
+            primary: None,
+            secondary: vec![],
+            notes: vec![],
+        }
+    }
+
+    /// A warning without a location.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(message)
+        }
+    }
+
+    /// Points the diagnostic at a range of a file.
+    pub fn at(mut self, file: &Arc<SourceFile>, range: Range<usize>) -> Self {
+        let range = clamp(&file.text, range);
+        self.primary = Some(Loc {
+            file: file.clone(),
+            range,
+            label: String::new(),
+        });
+        self
+    }
+
+    /// Sets the label under the primary underline.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        if let Some(loc) = &mut self.primary {
+            loc.label = label.into();
+        }
+        self
+    }
+
+    /// Adds a secondary location.
+    pub fn also(mut self, file: &Arc<SourceFile>, range: Range<usize>, label: &str) -> Self {
+        let range = clamp(&file.text, range);
+        self.secondary.push(Loc {
+            file: file.clone(),
+            range,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// Adds a `hint:` line.
+    pub fn hint(mut self, hint: impl std::fmt::Display) -> Self {
+        self.notes.push(format!("hint: {hint}"));
+        self
+    }
+
+    /// Adds a `recipient:` line naming the recipient involved.
+    pub fn recipient(mut self, who: impl std::fmt::Display) -> Self {
+        self.notes.insert(0, format!("recipient: {who}"));
+        self
+    }
+
+    /// Whether this diagnostic stops the build.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Keeps a range inside the text and on character boundaries.
+fn clamp(text: &str, range: Range<usize>) -> Range<usize> {
+    let mut start = range.start.min(text.len());
+    let mut end = range.end.clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// Renders diagnostics to a terminal or any other writer.
+pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
+    let mut files = SimpleFiles::new();
+    let mut ids: Vec<(Arc<SourceFile>, usize)> = vec![];
+    let mut id_of = |file: &Arc<SourceFile>, files: &mut SimpleFiles<String, String>| {
+        if let Some((_, id)) = ids.iter().find(|(f, _)| f == file) {
+            return *id;
+        }
+        let id = files.add(file.name.clone(), file.text.clone());
+        ids.push((file.clone(), id));
+        id
+    };
+    let config = term::Config {
+        tab_width: 2,
+        ..Default::default()
+    };
+    let styles = Styles::default();
+    for diag in diags {
+        let mut labels = vec![];
+        if let Some(loc) = &diag.primary {
+            let id = id_of(&loc.file, &mut files);
+            labels.push(Label::primary(id, loc.range.clone()).with_message(&loc.label));
+        }
+        for loc in &diag.secondary {
+            let id = id_of(&loc.file, &mut files);
+            labels.push(Label::secondary(id, loc.range.clone()).with_message(&loc.label));
+        }
+        let rendered = match diag.severity {
+            Severity::Error => Diagnostic::error(),
+            Severity::Warning => Diagnostic::warning(),
+        }
+        .with_message(&diag.message)
+        .with_labels(labels)
+        .with_notes(diag.notes.clone());
+        // Writing to a terminal can only fail if it went away; nothing to do then.
+        let mut writer = StylesWriter::new(&mut *dest, &styles);
+        let _ = term::emit_to_write_style(&mut writer, &config, &files, &rendered);
+    }
+}
+
+/// Renders diagnostics without colour, as the tests compare them.
+pub fn render_plain(diags: &[Diag]) -> String {
+    let mut out = term::termcolor::NoColor::new(Vec::new());
+    emit(&mut out, diags);
+    String::from_utf8_lossy(&out.into_inner()).into_owned()
+}
+
+/// Renders a diagnostic as one machine-readable line (`file:line:col: error: message`).
+pub fn short(diag: &Diag) -> String {
+    let mut out = String::new();
+    if let Some(loc) = &diag.primary {
+        let (line, col) = line_col(&loc.file.text, loc.range.start);
+        let _ = write!(out, "{}:{line}:{col}: ", loc.file.name);
+    }
+    let kind = if diag.is_error() { "error" } else { "warning" };
+    let _ = write!(out, "{kind}: {}", diag.message);
+    out
+}
+
+/// One-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Suggests the closest candidate for a misspelt name, if one is close enough.
+pub fn did_you_mean<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(given, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}

@@ -1,0 +1,122 @@
+//! letterpress: a campaign TOML → a letter and an envelope PDF per recipient → one zip.
+
+mod args;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use clap::Parser;
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+
+use args::{CampaignArgs, Cli, Command};
+use letterpress::campaign::{self, Overrides};
+use letterpress::diag::{self, Diag};
+use letterpress::pipeline;
+
+/// Set by Ctrl-C; the build stops and writes nothing.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (args, out) = match &cli.command {
+        Command::Build(build) => (&build.campaign, Some(build.output.clone())),
+        Command::Check(args) => (args, None),
+    };
+    match run(args, out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(diags) => {
+            print_diags(&diags);
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            eprintln!(
+                "{errors} error{} — nothing was written",
+                if errors == 1 { "" } else { "s" }
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Loads, builds or checks, and prints the summary.
+fn run(args: &CampaignArgs, out: Option<std::path::PathBuf>) -> Result<(), Vec<Diag>> {
+    let overrides = Overrides {
+        paper: args.paper.clone(),
+        layout: args.layout.clone(),
+        envelope: args.envelope.clone(),
+    };
+    let campaign = campaign::load(&args.path, &overrides)?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok());
+    let progress =
+        (!args.quiet && std::io::stderr().is_terminal() && campaign.recipients.len() > 50)
+            .then_some(progress as fn(usize, usize));
+    let options = pipeline::Options {
+        out_dir: out,
+        jobs,
+        epoch,
+        cancel: Some(&CANCEL),
+        progress,
+    };
+    let summary = pipeline::run(&campaign, &options)?;
+    if !args.quiet {
+        let mut stdout = std::io::stdout().lock();
+        let countries: Vec<String> = summary
+            .by_country
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        let _ = writeln!(
+            stdout,
+            "{} {} packets ({} international) · {} pages on {} sheets · {}",
+            if summary.zip.is_some() {
+                "built"
+            } else {
+                "checked"
+            },
+            summary.packets,
+            summary.international,
+            summary.pages,
+            summary.sheets,
+            countries.join(", "),
+        );
+        if let Some(zip) = &summary.zip {
+            let _ = writeln!(
+                stdout,
+                "wrote {} ({} KiB)",
+                zip.display(),
+                summary.zip_bytes.div_ceil(1024)
+            );
+        }
+        let _ = writeln!(
+            stdout,
+            "in {:.2} s ({:.2} s typesetting on {jobs} threads, {:.2} s bundling)",
+            summary.timings.render + summary.timings.bundle,
+            summary.timings.render,
+            summary.timings.bundle
+        );
+    }
+    Ok(())
+}
+
+/// Shows packets done on a terminal.
+fn progress(done: usize, total: usize) {
+    eprint!("\r{done}/{total} packets");
+    if done == total {
+        eprintln!();
+    }
+}
+
+/// Prints diagnostics to stderr, coloured on a terminal.
+fn print_diags(diags: &[Diag]) {
+    let choice = if std::io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let mut stderr = StandardStream::stderr(choice);
+    diag::emit(&mut stderr, diags);
+}

@@ -1,0 +1,468 @@
+//! A build: every recipient typeset in parallel, checked, and streamed in
+//! campaign order into the zip.
+//!
+//! Parallelism follows `ARCHITECTURE.md`: a dedicated rayon pool of `jobs`
+//! threads runs exactly one long-lived worker per thread (`broadcast`), each
+//! pulling the next recipient from a shared counter. Typst's own rayon work
+//! then runs on that pool, and a waiting worker can only pick up Typst's small
+//! internal jobs, never another recipient (the stack-overflow trap of a
+//! `par_iter` over recipients). One writer (the calling thread) takes finished
+//! packets in order through a bounded reorder window, so memory stays flat.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::json;
+use typst_layout::Page;
+
+use crate::bundle::{self, CsvRow, Entry, ZipOut};
+use crate::campaign::Campaign;
+use crate::diag::Diag;
+use crate::render::{Packet, Renderer, world};
+
+/// How a build runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the zip goes; `None` checks only and writes nothing.
+    pub out_dir: Option<PathBuf>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// `SOURCE_DATE_EPOCH`, if set: the PDFs' creation date.
+    pub epoch: Option<i64>,
+    /// Set to stop the build early (Ctrl-C).
+    pub cancel: Option<&'static AtomicBool>,
+    /// Called after each packet with (done, total).
+    pub progress: Option<fn(usize, usize)>,
+}
+
+/// What a build did, for the summary and `--format json`.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// The zip written, if any.
+    pub zip: Option<PathBuf>,
+    /// Size of the zip in bytes.
+    pub zip_bytes: u64,
+    /// Packets built.
+    pub packets: usize,
+    /// Letter pages.
+    pub pages: usize,
+    /// Sheets of paper (duplex).
+    pub sheets: usize,
+    /// Packets per destination country.
+    pub by_country: BTreeMap<String, usize>,
+    /// Packets that cross a border.
+    pub international: usize,
+    /// Wall time by stage, in seconds.
+    pub timings: Timings,
+}
+
+/// Wall time by stage.
+#[derive(Debug, Default, Serialize)]
+pub struct Timings {
+    /// Typesetting and exporting every packet (in parallel).
+    pub render: f64,
+    /// Print files, CSV, sources, manifest, closing the zip.
+    pub bundle: f64,
+    /// CPU time spent compiling and exporting, summed over workers.
+    pub render_cpu: f64,
+}
+
+/// Finished work for one recipient.
+struct Done {
+    index: usize,
+    result: Result<Packet, Vec<Diag>>,
+    cpu: Duration,
+}
+
+/// How far ahead of the writer workers may run, per worker.
+const WINDOW_PER_JOB: usize = 4;
+
+/// Builds (or, without an output folder, checks) a campaign.
+pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>> {
+    let renderer = Renderer::new(campaign, options.epoch);
+    let jobs = options.jobs.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("letterpress-worker-{i}"))
+        .build()
+        .map_err(|err| {
+            vec![Diag::error(format!(
+                "failed to start worker threads ({err})"
+            ))]
+        })?;
+    let total = campaign.recipients.len();
+    let next = AtomicUsize::new(0);
+    let written = (Mutex::new(0usize), Condvar::new());
+    let window = jobs * WINDOW_PER_JOB;
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<Done>();
+    let started = Instant::now();
+
+    let mut writer = Writer::new(campaign, &renderer, options)?;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            pool.broadcast(|_| {
+                let tx = tx.clone();
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= total {
+                        break;
+                    }
+                    // Wait until the writer is close enough behind.
+                    let (lock, cvar) = &written;
+                    let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while index >= *done + window && !stop.load(Ordering::Relaxed) {
+                        done = cvar.wait(done).unwrap_or_else(|e| e.into_inner());
+                    }
+                    drop(done);
+                    let t = Instant::now();
+                    let result = renderer.packet(&campaign.recipients[index]);
+                    typst::comemo::evict(10);
+                    if tx
+                        .send(Done {
+                            index,
+                            result,
+                            cpu: t.elapsed(),
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            drop(tx);
+        });
+
+        let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
+        let mut expected = 0;
+        for done in rx.iter() {
+            pending.insert(done.index, done);
+            while let Some(done) = pending.remove(&expected) {
+                writer.take(done);
+                expected += 1;
+                let (lock, cvar) = &written;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = expected;
+                cvar.notify_all();
+                if let Some(progress) = options.progress {
+                    progress(expected, total);
+                }
+            }
+            if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                stop.store(true, Ordering::Relaxed);
+                written.1.notify_all();
+            }
+        }
+    });
+    let render_time = started.elapsed();
+    if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(vec![Diag::error(
+            "the build was interrupted; nothing was written",
+        )]);
+    }
+    writer.finish(render_time)
+}
+
+/// The writer's state: packets arrive here in campaign order.
+struct Writer<'a> {
+    campaign: &'a Campaign,
+    renderer: &'a Renderer<'a>,
+    zip: Option<ZipOut>,
+    diags: Vec<Diag>,
+    entries: Vec<Entry>,
+    recipients: Vec<serde_json::Value>,
+    rows: Vec<CsvRow>,
+    letters: Vec<Vec<Page>>,
+    envelopes: Vec<Vec<Page>>,
+    pages: usize,
+    sheets: usize,
+    cpu: Duration,
+}
+
+impl<'a> Writer<'a> {
+    fn new(
+        campaign: &'a Campaign,
+        renderer: &'a Renderer<'a>,
+        options: &Options,
+    ) -> Result<Self, Vec<Diag>> {
+        let zip = match &options.out_dir {
+            Some(dir) => {
+                Some(ZipOut::create(dir, &campaign.id, campaign.date).map_err(|d| vec![d])?)
+            }
+            None => None,
+        };
+        Ok(Self {
+            campaign,
+            renderer,
+            zip,
+            diags: vec![],
+            entries: vec![],
+            recipients: vec![],
+            rows: vec![],
+            letters: vec![],
+            envelopes: vec![],
+            pages: 0,
+            sheets: 0,
+            cpu: Duration::ZERO,
+        })
+    }
+
+    /// The folder inside the zip.
+    fn root(&self) -> &str {
+        &self.campaign.id
+    }
+
+    /// Takes the next packet in order.
+    fn take(&mut self, done: Done) {
+        self.cpu += done.cpu;
+        let packet = match done.result {
+            Ok(packet) => packet,
+            Err(diags) => {
+                self.diags.extend(diags);
+                // All or nothing: stop writing, keep collecting problems.
+                self.zip = None;
+                return;
+            }
+        };
+        if !self.diags.iter().any(Diag::is_error) {
+            if let Err(diag) = self.write_packet(done.index, packet) {
+                self.diags.push(diag);
+                self.zip = None;
+            }
+        }
+    }
+
+    fn write_packet(&mut self, index: usize, packet: Packet) -> Result<(), Diag> {
+        let r = &self.campaign.recipients[index];
+        let folder = format!("{}/packets/{}", self.root(), r.folder);
+        let pages = packet.letter.pages.len();
+        let sheets = pages.div_ceil(2);
+        let mut files = vec![];
+        if let Some(zip) = &mut self.zip {
+            files.push(zip.add(&format!("{folder}/letter.pdf"), &packet.letter.pdf)?);
+            files.push(zip.add(&format!("{folder}/envelope.pdf"), &packet.envelope.pdf)?);
+        }
+        self.entries.extend(files.iter().cloned());
+        self.recipients.push(json!({
+            "number": r.number,
+            "id": r.id,
+            "name": r.name,
+            "organisation": r.organisation,
+            "country": r.country.code,
+            "folder": format!("packets/{}", r.folder),
+            "pages": pages,
+            "sheets": sheets,
+            "address": r.address_lines.iter().map(|l| &l.text).collect::<Vec<_>>(),
+            "files": files.iter().map(|f| json!({ "path": f.path, "sha256": f.sha256, "bytes": f.bytes })).collect::<Vec<_>>(),
+        }));
+        self.rows.push(CsvRow {
+            number: r.number,
+            id: r.id.clone(),
+            folder: r.folder.clone(),
+            name: r.name.clone().unwrap_or_default(),
+            organisation: r.organisation.clone().unwrap_or_default(),
+            address: r.address_lines.iter().map(|l| l.text.clone()).collect(),
+            country: r.country.code.clone(),
+            pages,
+            sheets,
+        });
+        self.pages += pages;
+        self.sheets += sheets;
+        self.letters.push(packet.letter.pages);
+        self.envelopes.push(packet.envelope.pages);
+        Ok(())
+    }
+
+    /// Writes the print files, the list, the sources and the manifest.
+    fn finish(mut self, render_time: Duration) -> Result<Summary, Vec<Diag>> {
+        if self.diags.iter().any(Diag::is_error) {
+            return Err(dedupe(self.diags));
+        }
+        let started = Instant::now();
+        let c = self.campaign;
+        let mut by_country = BTreeMap::new();
+        for r in &c.recipients {
+            *by_country.entry(r.country.code.clone()).or_insert(0) += 1;
+        }
+        let international = c
+            .recipients
+            .iter()
+            .filter(|r| r.country.code != c.sender.country.code)
+            .count();
+        let mut zip_path = None;
+        let mut zip_bytes = 0;
+        if let Some(mut zip) = self.zip.take() {
+            let root = self.root().to_string();
+            let add = |zip: &mut ZipOut, path: String, bytes: &[u8], entries: &mut Vec<Entry>| {
+                zip.add(&path, bytes)
+                    .map(|e| entries.push(e))
+                    .map_err(|d| vec![d])
+            };
+            let letters = self.renderer.print_file(&self.letters, 2, "letters.pdf")?;
+            add(
+                &mut zip,
+                format!("{root}/print/letters.pdf"),
+                &letters,
+                &mut self.entries,
+            )?;
+            let envelopes = self
+                .renderer
+                .print_file(&self.envelopes, 1, "envelopes.pdf")?;
+            add(
+                &mut zip,
+                format!("{root}/print/envelopes.pdf"),
+                &envelopes,
+                &mut self.entries,
+            )?;
+            let csv = bundle::recipients_csv(&self.rows);
+            add(
+                &mut zip,
+                format!("{root}/recipients.csv"),
+                &csv,
+                &mut self.entries,
+            )?;
+            let mut inputs: BTreeMap<String, Vec<u8>> = c
+                .inputs
+                .iter()
+                .map(|i| (i.rel.clone(), i.bytes.clone()))
+                .collect();
+            for (rel, bytes) in self.renderer.files_read() {
+                inputs.entry(rel).or_insert_with(|| bytes.to_vec());
+            }
+            let mut sources = vec![];
+            for (rel, bytes) in &inputs {
+                let entry = zip
+                    .add(&format!("{root}/source/{rel}"), bytes)
+                    .map_err(|d| vec![d])?;
+                sources.push(json!({ "path": rel, "sha256": entry.sha256, "bytes": entry.bytes }));
+                self.entries.push(entry);
+            }
+            let manifest = self.manifest(sources, &by_country);
+            let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+            zip.add(&format!("{root}/manifest.json"), &manifest)
+                .map_err(|d| vec![d])?;
+            let path = zip.finish().map_err(|d| vec![d])?;
+            zip_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            zip_path = Some(path);
+        }
+        Ok(Summary {
+            zip: zip_path,
+            zip_bytes,
+            packets: c.recipients.len(),
+            pages: self.pages,
+            sheets: self.sheets,
+            by_country,
+            international,
+            timings: Timings {
+                render: render_time.as_secs_f64(),
+                bundle: started.elapsed().as_secs_f64(),
+                render_cpu: self.cpu.as_secs_f64(),
+            },
+        })
+    }
+
+    fn manifest(
+        &self,
+        sources: Vec<serde_json::Value>,
+        by_country: &BTreeMap<String, usize>,
+    ) -> serde_json::Value {
+        let c = self.campaign;
+        let root = format!("{}/", self.root());
+        let outputs: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|e| !e.path.starts_with(&format!("{root}source/")))
+            .map(|e| json!({ "path": e.path.trim_start_matches(&root), "sha256": e.sha256, "bytes": e.bytes }))
+            .collect();
+        json!({
+            "format": "letterpress-manifest/1",
+            "campaign": {
+                "id": c.id,
+                "title": c.title,
+                "date": format!("{:04}-{:02}-{:02}", c.date.0, c.date.1, c.date.2),
+                "language": c.words.code,
+                "paper": c.paper.id,
+                "layout": c.layout.id,
+                "envelope": c.envelope.id,
+            },
+            "tool": { "name": "letterpress", "version": env!("CARGO_PKG_VERSION"), "typst": "0.15.1" },
+            "inputs": sources,
+            "fonts": world::FONTS.iter().map(|(name, data)| json!({ "file": name, "sha256": bundle::sha256(data) })).collect::<Vec<_>>(),
+            "templates": world::TEMPLATES.iter().map(|(name, text)| json!({ "file": name, "sha256": bundle::sha256(text.as_bytes()) })).collect::<Vec<_>>(),
+            "recipients": self.recipients,
+            "outputs": outputs,
+            "totals": {
+                "packets": c.recipients.len(),
+                "pages": self.pages,
+                "sheets": self.sheets,
+                "by_country": by_country,
+            },
+        })
+    }
+}
+
+/// Merges identical problems reported for many recipients (a broken template
+/// fails every packet the same way) into one diagnostic naming them.
+pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
+    let mut out: Vec<Diag> = vec![];
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for diag in diags {
+        let key = format!(
+            "{}|{:?}",
+            diag.message,
+            diag.primary
+                .as_ref()
+                .map(|l| (l.file.name.clone(), l.range.clone()))
+        );
+        let who = diag
+            .notes
+            .iter()
+            .find(|n| n.starts_with("recipient: "))
+            .cloned();
+        match seen.get(&key) {
+            Some(&i) => {
+                if let Some(who) = who {
+                    out[i].notes.push(who);
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(diag);
+            }
+        }
+    }
+    for diag in &mut out {
+        let (who, rest): (Vec<String>, Vec<String>) = diag
+            .notes
+            .drain(..)
+            .partition(|n| n.starts_with("recipient: "));
+        if who.len() > 3 {
+            let names: Vec<&str> = who
+                .iter()
+                .take(3)
+                .map(|n| n.trim_start_matches("recipient: "))
+                .collect();
+            diag.notes.push(format!(
+                "recipients: {} and {} more",
+                names.join(", "),
+                who.len() - 3
+            ));
+        } else {
+            diag.notes.extend(who);
+        }
+        diag.notes.extend(rest);
+    }
+    out
+}
+
+/// Whether a path is inside the zip folder (used by tests).
+pub fn zip_path(out_dir: &Path, id: &str) -> PathBuf {
+    out_dir.join(format!("{id}.zip"))
+}

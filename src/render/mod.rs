@@ -1,0 +1,651 @@
+//! Typesetting: a campaign's recipients into checked PDF documents.
+//!
+//! The [`Renderer`] is built once per build (fonts, templates, library) and is
+//! shared by every worker thread; each document only adds its data file.
+
+pub mod checks;
+pub mod world;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use typst::diag::{SourceDiagnostic, Warned};
+use typst::foundations::{Bytes, Content, Datetime, Smart};
+use typst::layout::{Abs, Frame, Sides};
+use typst::model::DocumentInfo;
+use typst::syntax::FileId;
+use typst::{World, WorldExt};
+use typst_layout::{Page, PagedDocument};
+use typst_pdf::{PdfOptions, Timestamp};
+
+use crate::campaign::{Campaign, Recipient};
+use crate::diag::{Diag, SourceFile};
+use crate::postal::{self, Rect};
+use world::{Base, DATA_ID, TEMPLATE_DIR, file_id};
+
+/// Top margin of every letter page, in mm.
+const TOP_MARGIN: f64 = 25.0;
+
+/// One typeset document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The PDF file.
+    pub pdf: Vec<u8>,
+    /// The laid-out pages (for the print files).
+    pub pages: Vec<Page>,
+}
+
+/// A recipient's packet: the letter and the envelope.
+#[derive(Debug, Clone)]
+pub struct Packet {
+    /// The letter.
+    pub letter: Document,
+    /// The envelope.
+    pub envelope: Document,
+}
+
+/// The areas the checks hold the layout to, in mm.
+#[derive(Debug, Clone, Copy)]
+pub struct Areas {
+    /// Where the recipient block on the letter must lie: the recipient zone
+    /// of the address field, cut to what the envelope window always shows.
+    pub letter_recipient: Rect,
+    /// Where the return line on the letter must lie.
+    pub letter_return: Rect,
+    /// The part of the first page that can show through the window at some
+    /// shift of the folded sheet: nothing else may print there.
+    pub letter_window_reach: Option<Rect>,
+    /// The envelope's zones.
+    pub envelope: postal::EnvelopeZones,
+}
+
+/// Everything needed to typeset a campaign.
+pub struct Renderer<'c> {
+    campaign: &'c Campaign,
+    base: Base,
+    geometry: Value,
+    areas: Areas,
+    letter_id: FileId,
+    envelope_id: FileId,
+    timestamp: Option<Timestamp>,
+}
+
+impl<'c> Renderer<'c> {
+    /// Prepares fonts, templates and geometry for a campaign.
+    pub fn new(campaign: &'c Campaign, epoch: Option<i64>) -> Self {
+        let mut extra = BTreeMap::new();
+        if campaign.letter.body.inline {
+            extra.insert(
+                campaign.letter.body.rel.clone(),
+                world::text_bytes(&campaign.letter.body.text),
+            );
+        }
+        let today = world::datetime(campaign.date);
+        let base = Base::new(campaign.dir.clone(), extra, today);
+        let (geometry, areas) = geometry(campaign);
+        let timestamp = match epoch {
+            Some(secs) => epoch_datetime(secs),
+            None => {
+                let (y, m, d) = campaign.date;
+                Datetime::from_ymd_hms(i32::from(y), m, d, 0, 0, 0)
+            }
+        }
+        .map(Timestamp::new_utc);
+        Self {
+            campaign,
+            base,
+            geometry,
+            areas,
+            letter_id: file_id(&format!("/{TEMPLATE_DIR}/letter.typ")),
+            envelope_id: file_id(&format!("/{TEMPLATE_DIR}/envelope.typ")),
+            timestamp,
+        }
+    }
+
+    /// The areas the layout checks use.
+    pub fn areas(&self) -> &Areas {
+        &self.areas
+    }
+
+    /// Every campaign file Typst read so far (for the archive).
+    pub fn files_read(&self) -> BTreeMap<String, Bytes> {
+        self.base.campaign_files_read()
+    }
+
+    /// The data file a recipient's documents read.
+    pub fn data(&self, r: &Recipient) -> Value {
+        let c = self.campaign;
+        let s = &c.sender;
+        let international = r.country.code != s.country.code;
+        let mut return_lines: Vec<String> = vec![s.name.clone()];
+        return_lines.extend(s.organisation.clone());
+        return_lines.extend(s.address_lines.iter().cloned());
+        let mut return_parts: Vec<String> =
+            vec![s.organisation.clone().unwrap_or_else(|| s.name.clone())];
+        return_parts.extend(s.address_lines.iter().cloned());
+        if international {
+            let country =
+                postal::address::country_line(s.country, c.french_country_names).to_string();
+            return_lines.push(country.clone());
+            return_parts.push(country);
+        }
+        let salutation = if r.salutation.is_empty() {
+            c.words.salutation.to_string()
+        } else {
+            r.salutation.clone()
+        };
+        let closing = if c.letter.closing.is_empty() {
+            c.words.closing
+        } else {
+            &c.letter.closing
+        };
+        json!({
+            "campaign": {
+                "id": c.id,
+                "title": c.title,
+                "date": c.words.long_date(c.date.0, c.date.1, c.date.2),
+                "lang": c.words.code,
+            },
+            "words": c.words,
+            "sender": {
+                "name": s.name,
+                "title": s.title,
+                "organisation": s.organisation,
+                "address": s.address_lines,
+                "contact": s.contact,
+                "signature": s.signature.as_ref().map(|p| format!("/{p}")),
+                "return_lines": return_lines,
+                "return_parts": return_parts,
+            },
+            "letter": {
+                "subject": c.letter.subject,
+                "body": format!("/{}", c.letter.body.rel),
+                "closing": closing,
+                "cc": c.letter.cc,
+                "enclosures": c.letter.enclosures,
+            },
+            "recipient": {
+                "id": r.id,
+                "number": r.number,
+                "name": r.name,
+                "role": r.role,
+                "organisation": r.organisation,
+                "salutation": salutation,
+                "address": r.address_lines,
+                "country": r.country.code,
+                "international": international,
+            },
+            "geometry": self.geometry,
+        })
+    }
+
+    /// Typesets, exports and checks one recipient's letter and envelope.
+    pub fn packet(&self, r: &Recipient) -> Result<Packet, Vec<Diag>> {
+        let data = Bytes::new(serde_json::to_vec_pretty(&self.data(r)).unwrap_or_default());
+        let ident = format!("{}/{}", self.campaign.id, r.id);
+        let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), r);
+        let envelope = self.document(self.envelope_id, &data, &format!("{ident}/envelope"), r);
+        let mut diags = vec![];
+        if let Ok(letter) = &letter {
+            diags.extend(self.check_letter(letter, r));
+        }
+        if let Ok(envelope) = &envelope {
+            diags.extend(self.check_envelope(envelope, r));
+        }
+        match (letter, envelope) {
+            (Ok(letter), Ok(envelope)) if diags.is_empty() => Ok(Packet { letter, envelope }),
+            (letter, envelope) => {
+                diags.extend(letter.err().unwrap_or_default());
+                diags.extend(envelope.err().unwrap_or_default());
+                Err(diags.into_iter().map(|d| d.recipient(r.label())).collect())
+            }
+        }
+    }
+
+    /// Compiles one template against the data and exports it.
+    fn document(
+        &self,
+        main: FileId,
+        data: &Bytes,
+        ident: &str,
+        r: &Recipient,
+    ) -> Result<Document, Vec<Diag>> {
+        let doc = self.base.doc(main, data.clone());
+        let Warned { output, warnings } = typst::compile::<PagedDocument>(&doc);
+        let document = output.map_err(|errors| self.convert(&doc, &errors))?;
+        let mut diags: Vec<Diag> = self.convert(&doc, &warnings);
+        if document.pages().is_empty() {
+            diags.push(Diag::error(format!(
+                "the template `{}` produced no pages",
+                self.base.name(main)
+            )));
+            return Err(diags);
+        }
+        let options = PdfOptions {
+            ident: Smart::Custom(ident.to_string()),
+            timestamp: self.timestamp,
+            ..PdfOptions::default()
+        };
+        let pdf =
+            typst_pdf::pdf(&document, &options).map_err(|errors| self.convert(&doc, &errors))?;
+        let _ = r;
+        Ok(Document {
+            pdf,
+            pages: document.pages().to_vec(),
+        })
+    }
+
+    /// Checks where the letter's text landed.
+    fn check_letter(&self, letter: &Document, r: &Recipient) -> Vec<Diag> {
+        let mut diags = self.check_pages(
+            letter,
+            self.campaign.paper.w,
+            self.campaign.paper.h,
+            "letter",
+            r,
+        );
+        let Some(first) = letter.pages.first() else {
+            return diags;
+        };
+        let runs = checks::runs(&first.frame);
+        let a = &self.areas;
+        let window = if self.campaign.envelope.window.is_some() {
+            "window"
+        } else {
+            "address field"
+        };
+        match checks::labelled_bbox(&runs, "lp-recipient") {
+            None => diags.push(Diag::error(
+                "the letter template printed no recipient block (label <lp-recipient>)",
+            )),
+            Some(bbox) => {
+                let miss = checks::overshoot(&bbox, &a.letter_recipient);
+                if !miss.is_empty() {
+                    diags.push(self.misfit(
+                        r,
+                        "letter's address block",
+                        window,
+                        &miss,
+                        &bbox,
+                        &a.letter_recipient,
+                    ));
+                }
+            }
+        }
+        if let Some(bbox) = checks::labelled_bbox(&runs, "lp-return") {
+            let miss = checks::overshoot(&bbox, &a.letter_return);
+            if !miss.is_empty() {
+                diags.push(self.misfit(
+                    r,
+                    "letter's return line",
+                    "return-address zone",
+                    &miss,
+                    &bbox,
+                    &a.letter_return,
+                ));
+            }
+        }
+        if let Some(reach) = &a.letter_window_reach {
+            for run in runs.iter().filter(|run| run.labels.is_empty()) {
+                if checks::intersects(&run.bbox, reach) {
+                    diags.push(
+                        Diag::error(format!("text “{}” on the letter would show through the envelope window", run.text))
+                            .hint(format!(
+                                "nothing but the address may print in x {:.1}–{:.1} mm, y {:.1}–{:.1} mm of the first page",
+                                reach.x,
+                                reach.right(),
+                                reach.y,
+                                reach.bottom()
+                            )),
+                    );
+                    break;
+                }
+            }
+        }
+        diags
+    }
+
+    /// Checks where the envelope's text landed.
+    fn check_envelope(&self, envelope: &Document, r: &Recipient) -> Vec<Diag> {
+        let env = self.campaign.envelope;
+        let mut diags = self.check_pages(envelope, env.w, env.h, "envelope", r);
+        let Some(first) = envelope.pages.first() else {
+            return diags;
+        };
+        let runs = checks::runs(&first.frame);
+        let zones = &self.areas.envelope;
+        match checks::labelled_bbox(&runs, "lp-recipient") {
+            None => diags.push(Diag::error(
+                "the envelope template printed no recipient block (label <lp-recipient>)",
+            )),
+            Some(bbox) => {
+                let miss = checks::overshoot(&bbox, &zones.read);
+                if !miss.is_empty() {
+                    diags.push(self.misfit(
+                        r,
+                        "envelope's address block",
+                        "postal read zone",
+                        &miss,
+                        &bbox,
+                        &zones.read,
+                    ));
+                }
+            }
+        }
+        for (zone, what) in [
+            (&zones.postage, "postage area"),
+            (&zones.code, "sorting-code strip"),
+        ] {
+            if let Some(run) = runs.iter().find(|run| checks::intersects(&run.bbox, zone)) {
+                diags.push(Diag::error(format!(
+                    "text “{}” on the envelope lies in the {what}, which must stay clear",
+                    run.text
+                )));
+            }
+        }
+        diags
+    }
+
+    /// Checks page sizes and glyphs of every page.
+    fn check_pages(&self, doc: &Document, w: f64, h: f64, what: &str, r: &Recipient) -> Vec<Diag> {
+        let mut diags = vec![];
+        for (i, page) in doc.pages.iter().enumerate() {
+            let size = page.frame.size();
+            if (size.x.to_mm() - w).abs() > 0.1 || (size.y.to_mm() - h).abs() > 0.1 {
+                diags.push(Diag::error(format!(
+                    "page {} of the {what} is {:.1} × {:.1} mm, not {w} × {h} mm",
+                    i + 1,
+                    size.x.to_mm(),
+                    size.y.to_mm()
+                )));
+            }
+            for run in checks::runs(&page.frame) {
+                for c in run.missing {
+                    if diags
+                        .iter()
+                        .any(|d: &Diag| d.message.contains(&format!("U+{:04X}", c as u32)))
+                    {
+                        continue;
+                    }
+                    let field = field_with(r, c)
+                        .map(|f| format!(" in the recipient's {f}"))
+                        .unwrap_or_default();
+                    diags.push(
+                        Diag::error(format!(
+                            "no font has a glyph for “{c}” (U+{:04X}){field}: it would print as an empty box",
+                            c as u32
+                        ))
+                        .hint(format!("on page {} of the {what}; letterpress uses only the fonts under fonts/", i + 1)),
+                    );
+                }
+            }
+        }
+        diags
+    }
+
+    /// A diagnostic for a block that does not fit its area.
+    fn misfit(
+        &self,
+        r: &Recipient,
+        what: &str,
+        area: &str,
+        miss: &[String],
+        bbox: &Rect,
+        allowed: &Rect,
+    ) -> Diag {
+        Diag::error(format!("the {what} does not fit the {area}: {}", miss.join(", ")))
+            .at(&self.campaign.file, r.span.start..r.span.start)
+            .label("this recipient's address")
+            .hint(format!(
+                "the block covers x {:.1}–{:.1} mm, y {:.1}–{:.1} mm; the {area} allows x {:.1}–{:.1} mm, y {:.1}–{:.1} mm",
+                bbox.x,
+                bbox.right(),
+                bbox.y,
+                bbox.bottom(),
+                allowed.x,
+                allowed.right(),
+                allowed.y,
+                allowed.bottom()
+            ))
+            .hint("shorten the longest line, use fewer lines, or choose a larger envelope")
+    }
+
+    /// Converts Typst diagnostics into ours, mapping files to names a user
+    /// recognises (and an inline body back into the campaign file).
+    fn convert(&self, world: &dyn World, diags: &[SourceDiagnostic]) -> Vec<Diag> {
+        diags
+            .iter()
+            .map(|d| {
+                let mut diag = match d.severity {
+                    typst::diag::Severity::Error => Diag::error(d.message.to_string()),
+                    typst::diag::Severity::Warning => Diag::warning(d.message.to_string()),
+                };
+                if let Some((file, range)) = self.locate(world, d.span) {
+                    diag = diag.at(&file, range);
+                }
+                for hint in &d.hints {
+                    let text = hint
+                        .v
+                        .replace("the `--root` argument", "the campaign folder");
+                    match self.locate(world, hint.span) {
+                        Some((file, range)) => diag = diag.also(&file, range, &text),
+                        None => diag = diag.hint(text),
+                    }
+                }
+                for point in &d.trace {
+                    if let Some((file, range)) = self.locate(world, point.span) {
+                        let (line, col) = crate::diag::line_col(&file.text, range.start);
+                        diag.notes
+                            .push(format!("{} at {}:{line}:{col}", point.v, file.name));
+                    }
+                }
+                diag
+            })
+            .collect()
+    }
+
+    /// The file and byte range a Typst span points at.
+    fn locate(
+        &self,
+        world: &dyn World,
+        span: impl Into<typst::syntax::DiagSpan>,
+    ) -> Option<(Arc<SourceFile>, std::ops::Range<usize>)> {
+        let span = span.into();
+        let id = span.id()?;
+        let range = world.range(span)?;
+        let body = &self.campaign.letter.body;
+        let vpath = id.vpath().get_with_slash().to_string();
+        if body.inline && vpath == format!("/{}", body.rel) {
+            if let Some(offset) = body.inline_offset {
+                return Some((
+                    self.campaign.file.clone(),
+                    range.start + offset..range.end + offset,
+                ));
+            }
+        }
+        let text = match world.source(id) {
+            Ok(source) => source.text().to_string(),
+            Err(_) => String::from_utf8_lossy(world.file(id).ok()?.as_slice()).into_owned(),
+        };
+        let name = if id == *DATA_ID {
+            "data.json (letterpress)".to_string()
+        } else if vpath.starts_with(&format!("/{TEMPLATE_DIR}/")) {
+            self.base.name(id)
+        } else {
+            let dir = self
+                .campaign
+                .path
+                .parent()
+                .map(|p| p.to_path_buf())
+                .unwrap_or_default();
+            dir.join(vpath.trim_start_matches('/'))
+                .display()
+                .to_string()
+        };
+        Some((Arc::new(SourceFile { name, text }), range))
+    }
+
+    /// Exports many documents' pages as one PDF (the print files), padding
+    /// each to `multiple` pages with blank pages.
+    pub fn print_file(
+        &self,
+        docs: &[Vec<Page>],
+        multiple: usize,
+        title: &str,
+    ) -> Result<Vec<u8>, Vec<Diag>> {
+        let mut pages = typst::ecow::EcoVec::new();
+        for doc in docs {
+            for page in doc {
+                pages.push(page.clone());
+            }
+            let Some(last) = doc.last() else { continue };
+            let mut count = doc.len();
+            while multiple > 1 && count % multiple != 0 {
+                pages.push(blank(last));
+                count += 1;
+            }
+        }
+        let mut info = DocumentInfo::default();
+        info.title = Some(title.into());
+        info.author = vec![self.campaign.sender.name.clone().into()];
+        let document = PagedDocument::new(pages, info);
+        let options = PdfOptions {
+            ident: Smart::Custom(format!("{}/{title}", self.campaign.id)),
+            timestamp: self.timestamp,
+            tagged: false,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| Diag::error(format!("failed to write {title} ({})", e.message)))
+                .collect()
+        })
+    }
+}
+
+/// A blank page of the same size as `like`.
+fn blank(like: &Page) -> Page {
+    Page {
+        frame: Frame::hard(like.frame.size()),
+        bleed: Sides::splat(Abs::zero()),
+        fill: like.fill.clone(),
+        numbering: None,
+        supplement: Content::empty(),
+        number: like.number + 1,
+    }
+}
+
+/// The recipient field that contains a character, for glyph errors.
+fn field_with(r: &Recipient, c: char) -> Option<&'static str> {
+    let has = |s: &Option<String>| s.as_deref().is_some_and(|s| s.contains(c));
+    if has(&r.name) {
+        Some("name")
+    } else if has(&r.role) {
+        Some("role")
+    } else if has(&r.organisation) {
+        Some("organisation")
+    } else if r.salutation.contains(c) {
+        Some("salutation")
+    } else if r.address_lines.iter().any(|l| l.text.contains(c)) {
+        Some("address")
+    } else {
+        None
+    }
+}
+
+/// A UNIX timestamp as a UTC date and time.
+fn epoch_datetime(secs: i64) -> Option<Datetime> {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Datetime::from_ymd_hms(
+        i32::try_from(year).ok()?,
+        u8::try_from(month).ok()?,
+        u8::try_from(day).ok()?,
+        u8::try_from(rem / 3600).ok()?,
+        u8::try_from(rem % 3600 / 60).ok()?,
+        u8::try_from(rem % 60).ok()?,
+    )
+}
+
+/// The geometry handed to the templates, and the areas the checks use.
+fn geometry(c: &Campaign) -> (Value, Areas) {
+    let (paper, layout, env) = (c.paper, c.layout, c.envelope);
+    let field = layout.field;
+    let zone = layout.recipient_zone();
+    let visible = postal::always_visible(layout, paper, env, 0.0);
+    let recipient_area = match visible {
+        Some(v) => Rect::new(
+            zone.x.max(v.x),
+            zone.y.max(v.y),
+            zone.right().min(v.right()) - zone.x.max(v.x),
+            zone.bottom().min(v.bottom()) - zone.y.max(v.y),
+        ),
+        None => zone,
+    };
+    let return_area = Rect::new(field.x, field.y, field.w, layout.return_h);
+    // What of the sheet can ever appear in the window: the window, widened by
+    // the slack the packet has in the envelope.
+    let reach = env.window.map(|w| {
+        let (pw, ph) = layout.packet(paper);
+        let (sx, sy) = ((env.w - pw).max(0.0), (env.h - ph).max(0.0));
+        Rect::new(
+            w.x - sx,
+            w.y - sy - layout.packet_offset,
+            w.w + sx,
+            w.h + sy,
+        )
+    });
+    let text_x = field.x + layout.indent;
+    let address_width = recipient_area.right() - text_x;
+    let zones = postal::envelope_zones(env);
+    let read = zones.read;
+    let recipient_block = Rect::new(
+        read.x + 10.0,
+        read.y + 8.0,
+        read.right() - read.x - 10.0,
+        read.bottom() - read.y - 8.0,
+    );
+    let sender_block = Rect::new(10.0, 10.0, zones.sender.w - 20.0, zones.sender.h - 14.0);
+    let info_x = 125.0_f64.min(paper.w - 85.0);
+    let geometry = json!({
+        "paper": { "id": paper.id, "w": paper.w, "h": paper.h },
+        "layout": layout.id,
+        "margin": { "left": layout.margin_x.0, "right": layout.margin_x.1, "top": TOP_MARGIN },
+        "field": field,
+        "return_h": layout.return_h,
+        "indent": layout.indent,
+        "address_width": address_width,
+        "recipient_area": recipient_area,
+        "folds": layout.folds,
+        "hole": layout.hole,
+        "info": { "x": info_x, "y": field.y + 5.0, "w": paper.w - layout.margin_x.1 - info_x },
+        "envelope": {
+            "id": env.id,
+            "w": env.w,
+            "h": env.h,
+            "window": env.window,
+            "zones": zones,
+            "recipient_block": recipient_block,
+            "sender_block": sender_block,
+        },
+    });
+    let areas = Areas {
+        letter_recipient: recipient_area,
+        letter_return: return_area,
+        letter_window_reach: reach,
+        envelope: zones,
+    };
+    (geometry, areas)
+}

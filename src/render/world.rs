@@ -1,0 +1,261 @@
+//! The Typst world: one shared, read-only [`Base`] (library, fonts, files) and
+//! a cheap per-document [`Doc`] that adds only that document's data.
+//!
+//! Virtual file system seen by templates and bodies:
+//! - `/data.json`: the document's data (the only per-document file);
+//! - `/_letterpress/*.typ`: the templates, built into the binary;
+//! - every other path: a file of the campaign's folder, read through the
+//!   sandbox (no `..`, no symbolic link out, no packages, no network).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex};
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook, FontInfo};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_kit::files::{FileLoader, FileStore};
+use typst_kit::fonts::FontStore;
+
+use crate::sandbox;
+
+/// The fonts under `fonts/`, built into the binary so output is the same on
+/// every machine. System fonts are never consulted.
+pub const FONTS: &[(&str, &[u8])] = &[
+    (
+        "NotoSans-Regular.ttf",
+        include_bytes!("../../fonts/NotoSans-Regular.ttf"),
+    ),
+    (
+        "NotoSans-Bold.ttf",
+        include_bytes!("../../fonts/NotoSans-Bold.ttf"),
+    ),
+    (
+        "NotoSans-Italic.ttf",
+        include_bytes!("../../fonts/NotoSans-Italic.ttf"),
+    ),
+    (
+        "NotoSans-BoldItalic.ttf",
+        include_bytes!("../../fonts/NotoSans-BoldItalic.ttf"),
+    ),
+];
+
+/// The built-in templates, served under `/_letterpress/`.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("letter.typ", include_str!("../../templates/letter.typ")),
+    ("envelope.typ", include_str!("../../templates/envelope.typ")),
+    ("common.typ", include_str!("../../templates/common.typ")),
+];
+
+/// The folder under which the built-in templates live.
+pub const TEMPLATE_DIR: &str = "_letterpress";
+
+/// Builds a file id for a path in the project root.
+pub fn file_id(path: &str) -> FileId {
+    match VirtualPath::new(path) {
+        Ok(vpath) => RootedPath::new(VirtualRoot::Project, vpath).intern(),
+        // Only called with constant, valid paths.
+        Err(_) => RootedPath::new(
+            VirtualRoot::Project,
+            VirtualPath::new("/").unwrap_or_else(|_| unreachable!()),
+        )
+        .intern(),
+    }
+}
+
+/// The one id of every document's data (ids are interned forever; never
+/// make one per recipient).
+pub static DATA_ID: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
+
+/// What every document shares: built once per build.
+pub struct Base {
+    library: LazyHash<Library>,
+    fonts: FontStore,
+    files: FileStore<Loader>,
+    today: Option<Datetime>,
+}
+
+impl Base {
+    /// Builds the base for a campaign folder, with extra in-memory files
+    /// (an inline body) and the campaign date as "today".
+    pub fn new(dir: PathBuf, extra: BTreeMap<String, Bytes>, today: Option<Datetime>) -> Self {
+        let mut fonts = FontStore::new();
+        for (_, data) in FONTS {
+            for font in Font::iter(Bytes::new(*data)) {
+                let info = font.info().clone();
+                fonts.push((font, info));
+            }
+        }
+        let loader = Loader {
+            dir,
+            extra,
+            read: Mutex::new(BTreeMap::new()),
+        };
+        Self {
+            library: LazyHash::new(Library::default()),
+            fonts,
+            files: FileStore::new(loader),
+            today,
+        }
+    }
+
+    /// The font book (for glyph coverage checks).
+    pub fn book(&self) -> &FontBook {
+        self.fonts.book()
+    }
+
+    /// A font by index.
+    pub fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.font(index)
+    }
+
+    /// Every campaign file Typst read, with its bytes (for the archive).
+    pub fn campaign_files_read(&self) -> BTreeMap<String, Bytes> {
+        self.files
+            .loader()
+            .read
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+    }
+
+    /// A document view over this base.
+    pub fn doc<'a>(&'a self, main: FileId, data: Bytes) -> Doc<'a> {
+        Doc {
+            base: self,
+            main,
+            data,
+        }
+    }
+
+    /// The display name of a file, for diagnostics.
+    pub fn name(&self, id: FileId) -> String {
+        let path = id.vpath().get_with_slash().to_string();
+        match path.strip_prefix(&format!("/{TEMPLATE_DIR}/")) {
+            Some(template) if TEMPLATES.iter().any(|(n, _)| *n == template) => {
+                format!("templates/{template}")
+            }
+            _ => path.trim_start_matches('/').to_string(),
+        }
+    }
+}
+
+/// One document: the base plus its data.
+pub struct Doc<'a> {
+    base: &'a Base,
+    main: FileId,
+    data: Bytes,
+}
+
+impl World for Doc<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.base.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.base.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == *DATA_ID {
+            return Err(FileError::NotSource);
+        }
+        self.base.files.source(id)
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == *DATA_ID {
+            return Ok(self.data.clone());
+        }
+        self.base.files.file(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.base.fonts.font(index)
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        self.base.today
+    }
+}
+
+/// Serves templates from the binary and campaign files through the sandbox.
+struct Loader {
+    dir: PathBuf,
+    extra: BTreeMap<String, Bytes>,
+    read: Mutex<BTreeMap<String, Bytes>>,
+}
+
+/// Files larger than this are refused (a hostile "image" should not eat memory).
+const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+impl FileLoader for Loader {
+    fn load(&self, id: FileId) -> FileResult<Bytes> {
+        let VirtualRoot::Project = id.root() else {
+            return Err(FileError::Other(Some(
+                "packages are not available: letterpress never downloads anything; \
+                 copy the package's files into the campaign folder instead"
+                    .into(),
+            )));
+        };
+        let path = id.vpath().get_with_slash();
+        let rel = path.trim_start_matches('/');
+        if let Some(template) = rel.strip_prefix(&format!("{TEMPLATE_DIR}/")) {
+            if let Some((_, text)) = TEMPLATES.iter().find(|(name, _)| *name == template) {
+                return Ok(Bytes::from_string(*text));
+            }
+        }
+        if let Some(bytes) = self.extra.get(rel) {
+            return Ok(bytes.clone());
+        }
+        let host = sandbox::resolve(&self.dir, rel).map_err(|why| {
+            if why == "file not found" {
+                FileError::NotFound(PathBuf::from(path))
+            } else {
+                FileError::Other(Some(format!("cannot read `{path}`: {why}").into()))
+            }
+        })?;
+        let size = std::fs::metadata(&host).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE {
+            return Err(FileError::Other(Some(
+                format!("`{path}` is larger than {} MiB", MAX_FILE / 1024 / 1024).into(),
+            )));
+        }
+        if host.is_dir() {
+            return Err(FileError::IsDirectory);
+        }
+        let bytes = Bytes::new(
+            std::fs::read(&host)
+                .map_err(|err| FileError::from_io(err, std::path::Path::new(path)))?,
+        );
+        if let Ok(mut read) = self.read.lock() {
+            read.insert(sandbox::relative(&self.dir, &host), bytes.clone());
+        }
+        Ok(bytes)
+    }
+}
+
+/// Converts the campaign date into Typst's date.
+pub fn datetime(date: (u16, u8, u8)) -> Option<Datetime> {
+    Datetime::from_ymd(i32::from(date.0), date.1, date.2)
+}
+
+/// A text file's bytes as Typst wants them.
+pub fn text_bytes(text: &str) -> Bytes {
+    Bytes::from_string(text.to_string())
+}
+
+/// Font information of every built-in font, for `letterpress fonts`.
+pub fn font_infos() -> Vec<FontInfo> {
+    FONTS
+        .iter()
+        .flat_map(|(_, data)| Font::iter(Bytes::new(*data)).map(|f| f.info().clone()))
+        .collect()
+}
