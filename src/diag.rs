@@ -221,3 +221,24 @@ pub fn did_you_mean<'a>(
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
+
+/// A diagnostic as JSON: message, file, line, column, recipient and hints.
+pub fn to_json(diag: &Diag) -> serde_json::Value {
+    let at = diag.primary.as_ref().map(|loc| {
+        let (line, column) = line_col(&loc.file.text, loc.range.start);
+        serde_json::json!({ "file": loc.file.name, "line": line, "column": column })
+    });
+    let note = |prefix: &str| -> Vec<String> {
+        diag.notes
+            .iter()
+            .filter_map(|n| n.strip_prefix(prefix).map(str::to_string))
+            .collect()
+    };
+    serde_json::json!({
+        "severity": if diag.is_error() { "error" } else { "warning" },
+        "message": diag.message,
+        "at": at,
+        "recipients": note("recipient: "),
+        "hints": note("hint: "),
+    })
+}

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Parser;
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
-use args::{CampaignArgs, Cli, Command};
+use args::{CampaignArgs, Cli, Command, Format};
 use letterpress::campaign::{self, Overrides};
 use letterpress::diag::{self, Diag};
 use letterpress::pipeline;
@@ -25,6 +25,18 @@ fn main() -> ExitCode {
     };
     match run(args, out) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(diags) if args.format == Format::Json => {
+            let report = serde_json::json!({
+                "ok": false,
+                "errors": diags.iter().filter(|d| d.is_error()).map(diag::to_json).collect::<Vec<_>>(),
+                "warnings": diags.iter().filter(|d| !d.is_error()).map(diag::to_json).collect::<Vec<_>>(),
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            ExitCode::from(1)
+        }
         Err(diags) => {
             print_diags(&diags);
             let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -62,6 +74,14 @@ fn run(args: &CampaignArgs, out: Option<std::path::PathBuf>) -> Result<(), Vec<D
         progress,
     };
     let summary = pipeline::run(&campaign, &options)?;
+    if args.format == Format::Json {
+        let report = serde_json::json!({ "ok": true, "summary": summary, "jobs": jobs });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+        return Ok(());
+    }
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         let countries: Vec<String> = summary
