@@ -26,6 +26,23 @@ pub enum Command {
     /// Exits 0 when the campaign would build, 1 when it would not.
     /// Example: letterpress check campaigns/semenova-2018.toml
     Check(CampaignArgs),
+    /// Print the data one recipient's templates receive (`/data.json`).
+    ///
+    /// For template authors: save it next to a template to compile the
+    /// template with stock `typst compile` or preview it in an editor.
+    /// Example: letterpress data campaigns/semenova-2018.toml --recipient carlsson
+    Data(DataArgs),
+}
+
+/// `data`: the campaign and the recipient.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The campaign file.
+    #[arg(value_name = "CAMPAIGN.toml")]
+    pub path: PathBuf,
+    /// The recipient's id (default: the first recipient).
+    #[arg(long, value_name = "ID")]
+    pub recipient: Option<String>,
 }
 
 /// `build`: the campaign, and where the zip goes.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use crate::diag::Diag;
+use crate::diag::{Diag, DiagResult};
 
 /// A zip being written. Dropping it without [`ZipOut::finish`] removes the
 /// temporary file, so a failed build leaves nothing behind.
@@ -34,7 +34,7 @@ pub struct Entry {
 
 impl ZipOut {
     /// Starts `dir/<id>.zip` as a temporary file in `dir`.
-    pub fn create(dir: &Path, id: &str, date: (u16, u8, u8)) -> Result<Self, Diag> {
+    pub fn create(dir: &Path, id: &str, date: (u16, u8, u8)) -> DiagResult<Self> {
         std::fs::create_dir_all(dir).map_err(|err| {
             Diag::error(format!(
                 "failed to create output folder `{}` ({err})",
@@ -43,8 +43,12 @@ impl ZipOut {
         })?;
         let target = dir.join(format!("{id}.zip"));
         let tmp = dir.join(format!(".{id}.zip.{}.tmp", std::process::id()));
-        let file = File::create(&tmp)
-            .map_err(|err| Diag::error(format!("failed to create `{}` ({err})", tmp.display())))?;
+        let file = File::create(&tmp).map_err(|err| {
+            vec![Diag::error(format!(
+                "failed to create `{}` ({err})",
+                tmp.display()
+            ))]
+        })?;
         let (y, m, d) = date;
         // Zip dates start in 1980; an older campaign date is stored as 1980-01-01.
         let time = DateTime::from_date_and_time(y.max(1980), m, d, 0, 0, 0).unwrap_or_default();
@@ -62,7 +66,7 @@ impl ZipOut {
     }
 
     /// Adds a file. PDFs are stored (they are compressed already), text is deflated.
-    pub fn add(&mut self, path: &str, bytes: &[u8]) -> Result<Entry, Diag> {
+    pub fn add(&mut self, path: &str, bytes: &[u8]) -> DiagResult<Entry> {
         let method = if path.ends_with(".pdf") || path.ends_with(".png") || path.ends_with(".jpg") {
             CompressionMethod::Stored
         } else {
@@ -90,7 +94,7 @@ impl ZipOut {
     }
 
     /// Completes the archive, syncs it to disk and moves it into place.
-    pub fn finish(mut self) -> Result<PathBuf, Diag> {
+    pub fn finish(mut self) -> DiagResult<PathBuf> {
         let fail =
             |err: &dyn std::fmt::Display| Diag::error(format!("failed to write the zip ({err})"));
         let writer = self

@@ -242,3 +242,9 @@ pub fn to_json(diag: &Diag) -> serde_json::Value {
         "hints": note("hint: "),
     })
 }
+
+impl From<Diag> for Vec<Diag> {
+    fn from(diag: Diag) -> Self {
+        vec![diag]
+    }
+}

