@@ -36,28 +36,17 @@ impl ZipOut {
     /// Starts `dir/<id>.zip` as a temporary file in `dir`.
     pub fn create(dir: &Path, id: &str, date: (u16, u8, u8)) -> DiagResult<Self> {
         std::fs::create_dir_all(dir).map_err(|err| {
-            Diag::error(format!(
-                "failed to create output folder `{}` ({err})",
-                dir.display()
-            ))
+            Diag::error(format!("failed to create output folder `{}` ({err})", dir.display()))
         })?;
         let target = dir.join(format!("{id}.zip"));
         let tmp = dir.join(format!(".{id}.zip.{}.tmp", std::process::id()));
         let file = File::create(&tmp).map_err(|err| {
-            vec![Diag::error(format!(
-                "failed to create `{}` ({err})",
-                tmp.display()
-            ))]
+            vec![Diag::error(format!("failed to create `{}` ({err})", tmp.display()))]
         })?;
         let (y, m, d) = date;
         // Zip dates start in 1980; an older campaign date is stored as 1980-01-01.
         let time = DateTime::from_date_and_time(y.max(1980), m, d, 0, 0, 0).unwrap_or_default();
-        Ok(Self {
-            tmp,
-            target,
-            writer: Some(ZipWriter::new(BufWriter::new(file))),
-            time,
-        })
+        Ok(Self { tmp, target, writer: Some(ZipWriter::new(BufWriter::new(file))), time })
     }
 
     /// The final path of the archive.
@@ -80,31 +69,19 @@ impl ZipOut {
         let fail = |err: &dyn std::fmt::Display| {
             Diag::error(format!("failed to write `{path}` into the zip ({err})"))
         };
-        let writer = self
-            .writer
-            .as_mut()
-            .ok_or_else(|| fail(&"the archive is closed"))?;
+        let writer = self.writer.as_mut().ok_or_else(|| fail(&"the archive is closed"))?;
         writer.start_file(path, options).map_err(|e| fail(&e))?;
         writer.write_all(bytes).map_err(|e| fail(&e))?;
-        Ok(Entry {
-            path: path.to_string(),
-            sha256: sha256(bytes),
-            bytes: bytes.len(),
-        })
+        Ok(Entry { path: path.to_string(), sha256: sha256(bytes), bytes: bytes.len() })
     }
 
     /// Completes the archive, syncs it to disk and moves it into place.
     pub fn finish(mut self) -> DiagResult<PathBuf> {
         let fail =
             |err: &dyn std::fmt::Display| Diag::error(format!("failed to write the zip ({err})"));
-        let writer = self
-            .writer
-            .take()
-            .ok_or_else(|| fail(&"the archive is closed"))?;
+        let writer = self.writer.take().ok_or_else(|| fail(&"the archive is closed"))?;
         let buffered = writer.finish().map_err(|e| fail(&e))?;
-        let file = buffered
-            .into_inner()
-            .map_err(|e| fail(&e.error().to_string()))?;
+        let file = buffered.into_inner().map_err(|e| fail(&e.error().to_string()))?;
         file.sync_all().map_err(|e| fail(&e))?;
         drop(file);
         std::fs::rename(&self.tmp, &self.target).map_err(|err| {
@@ -134,9 +111,7 @@ pub fn sha256(bytes: &[u8]) -> String {
 /// Writes the mailing list as printed: one row per packet.
 pub fn recipients_csv(rows: &[CsvRow]) -> Vec<u8> {
     let lines = rows.iter().map(|r| r.address.len()).max().unwrap_or(0);
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(vec![]);
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![]);
     let mut header = vec![
         "number".to_string(),
         "id".into(),

@@ -75,20 +75,13 @@ impl Diag {
 
     /// A warning without a location.
     pub fn warning(message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(message)
-        }
+        Self { severity: Severity::Warning, ..Self::error(message) }
     }
 
     /// Points the diagnostic at a range of a file.
     pub fn at(mut self, file: &Arc<SourceFile>, range: Range<usize>) -> Self {
         let range = clamp(&file.text, range);
-        self.primary = Some(Loc {
-            file: file.clone(),
-            range,
-            label: String::new(),
-        });
+        self.primary = Some(Loc { file: file.clone(), range, label: String::new() });
         self
     }
 
@@ -103,11 +96,7 @@ impl Diag {
     /// Adds a secondary location.
     pub fn also(mut self, file: &Arc<SourceFile>, range: Range<usize>, label: &str) -> Self {
         let range = clamp(&file.text, range);
-        self.secondary.push(Loc {
-            file: file.clone(),
-            range,
-            label: label.into(),
-        });
+        self.secondary.push(Loc { file: file.clone(), range, label: label.into() });
         self
     }
 
@@ -154,10 +143,7 @@ pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
         ids.push((file.clone(), id));
         id
     };
-    let config = term::Config {
-        tab_width: 2,
-        ..Default::default()
-    };
+    let config = term::Config { tab_width: 2, ..Default::default() };
     let styles = Styles::default();
     for diag in diags {
         let mut labels = vec![];
@@ -229,10 +215,7 @@ pub fn to_json(diag: &Diag) -> serde_json::Value {
         serde_json::json!({ "file": loc.file.name, "line": line, "column": column })
     });
     let note = |prefix: &str| -> Vec<String> {
-        diag.notes
-            .iter()
-            .filter_map(|n| n.strip_prefix(prefix).map(str::to_string))
-            .collect()
+        diag.notes.iter().filter_map(|n| n.strip_prefix(prefix).map(str::to_string)).collect()
     };
     serde_json::json!({
         "severity": if diag.is_error() { "error" } else { "warning" },

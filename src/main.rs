@@ -19,6 +19,10 @@ static CANCEL: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C: stop taking new packets, drop the temporary zip, exit 1. If the
+    // handler cannot be installed the default (immediate exit) remains, and
+    // the temporary file is named so that it is recognisable.
+    let _ = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::Relaxed));
     let (args, out) = match &cli.command {
         Command::Build(build) => (&build.campaign, Some(build.output.clone())),
         Command::Check(args) => (args, None),
@@ -40,19 +44,13 @@ fn main() -> ExitCode {
                 "errors": diags.iter().filter(|d| d.is_error()).map(diag::to_json).collect::<Vec<_>>(),
                 "warnings": diags.iter().filter(|d| !d.is_error()).map(diag::to_json).collect::<Vec<_>>(),
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             ExitCode::from(1)
         }
         Err(diags) => {
             print_diags(&diags);
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!(
-                "{errors} error{} — nothing was written",
-                if errors == 1 { "" } else { "s" }
-            );
+            eprintln!("{errors} error{} — nothing was written", if errors == 1 { "" } else { "s" });
             ExitCode::from(1)
         }
     }
@@ -66,46 +64,27 @@ fn run(args: &CampaignArgs, out: Option<std::path::PathBuf>) -> Result<(), Vec<D
         envelope: args.envelope.clone(),
     };
     let campaign = campaign::load(&args.path, &overrides)?;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let epoch = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse().ok());
+    let jobs =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse().ok());
     let progress =
         (!args.quiet && std::io::stderr().is_terminal() && campaign.recipients.len() > 50)
             .then_some(progress as fn(usize, usize));
-    let options = pipeline::Options {
-        out_dir: out,
-        jobs,
-        epoch,
-        cancel: Some(&CANCEL),
-        progress,
-    };
+    let options = pipeline::Options { out_dir: out, jobs, epoch, cancel: Some(&CANCEL), progress };
     let summary = pipeline::run(&campaign, &options)?;
     if args.format == Format::Json {
         let report = serde_json::json!({ "ok": true, "summary": summary, "jobs": jobs });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         return Ok(());
     }
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
-        let countries: Vec<String> = summary
-            .by_country
-            .iter()
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect();
+        let countries: Vec<String> =
+            summary.by_country.iter().map(|(c, n)| format!("{c} {n}")).collect();
         let _ = writeln!(
             stdout,
             "{} {} packets ({} international) · {} pages on {} sheets · {}",
-            if summary.zip.is_some() {
-                "built"
-            } else {
-                "checked"
-            },
+            if summary.zip.is_some() { "built" } else { "checked" },
             summary.packets,
             summary.international,
             summary.pages,
@@ -144,16 +123,35 @@ fn data(args: &args::DataArgs) -> Result<(), Vec<Diag>> {
     })?;
     let renderer = letterpress::render::Renderer::new(&campaign, None);
     let data = renderer.data(recipient);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&data).unwrap_or_default()
-    );
+    println!("{}", serde_json::to_string_pretty(&data).unwrap_or_default());
     Ok(())
 }
 
-/// Shows packets done on a terminal.
+/// Shows packets done, the rate and the time left on a terminal, once the
+/// build has run for a second; redrawn at most ten times a second.
 fn progress(done: usize, total: usize) {
-    eprint!("\r{done}/{total} packets");
+    static STATE: std::sync::Mutex<Option<(std::time::Instant, std::time::Instant)>> =
+        std::sync::Mutex::new(None);
+    let Ok(mut state) = STATE.lock() else { return };
+    let now = std::time::Instant::now();
+    let (start, last) = state.get_or_insert((now, now));
+    let elapsed = now.duration_since(*start).as_secs_f64();
+    if done < total && (elapsed < 1.0 || now.duration_since(*last).as_millis() < 100) {
+        return;
+    }
+    *last = now;
+    if elapsed < 1.0 {
+        return;
+    }
+    let rate = done as f64 / elapsed;
+    let left = (total - done) as f64 / rate.max(0.001);
+    let width = 30;
+    let filled = done * width / total.max(1);
+    eprint!(
+        "\r[{}{}] {done}/{total} packets · {rate:.0}/s · {left:.0} s left  ",
+        "#".repeat(filled),
+        "-".repeat(width - filled)
+    );
     if done == total {
         eprintln!();
     }
@@ -161,11 +159,8 @@ fn progress(done: usize, total: usize) {
 
 /// Prints diagnostics to stderr, coloured on a terminal.
 fn print_diags(diags: &[Diag]) {
-    let choice = if std::io::stderr().is_terminal() {
-        ColorChoice::Auto
-    } else {
-        ColorChoice::Never
-    };
+    let choice =
+        if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
     let mut stderr = StandardStream::stderr(choice);
     diag::emit(&mut stderr, diags);
 }

@@ -90,11 +90,7 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
         .num_threads(jobs)
         .thread_name(|i| format!("letterpress-worker-{i}"))
         .build()
-        .map_err(|err| {
-            vec![Diag::error(format!(
-                "failed to start worker threads ({err})"
-            ))]
-        })?;
+        .map_err(|err| vec![Diag::error(format!("failed to start worker threads ({err})"))])?;
     let total = campaign.recipients.len();
     let next = AtomicUsize::new(0);
     let written = (Mutex::new(0usize), Condvar::new());
@@ -109,7 +105,7 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
             pool.broadcast(|_| {
                 let tx = tx.clone();
                 loop {
-                    if stop.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) || cancelled(options) {
                         break;
                     }
                     let index = next.fetch_add(1, Ordering::Relaxed);
@@ -126,14 +122,7 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
                     let t = Instant::now();
                     let result = renderer.packet(&campaign.recipients[index]);
                     typst::comemo::evict(10);
-                    if tx
-                        .send(Done {
-                            index,
-                            result,
-                            cpu: t.elapsed(),
-                        })
-                        .is_err()
-                    {
+                    if tx.send(Done { index, result, cpu: t.elapsed() }).is_err() {
                         break;
                     }
                 }
@@ -155,19 +144,22 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
                     progress(expected, total);
                 }
             }
-            if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            if cancelled(options) {
                 stop.store(true, Ordering::Relaxed);
                 written.1.notify_all();
             }
         }
     });
     let render_time = started.elapsed();
-    if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Err(vec![Diag::error(
-            "the build was interrupted; nothing was written",
-        )]);
+    if cancelled(options) {
+        return Err(vec![Diag::error("the build was interrupted; nothing was written")]);
     }
     writer.finish(render_time)
+}
+
+/// Whether the user asked the build to stop.
+fn cancelled(options: &Options) -> bool {
+    options.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
 }
 
 /// The writer's state: packets arrive here in campaign order.
@@ -184,6 +176,7 @@ struct Writer<'a> {
     pages: usize,
     sheets: usize,
     cpu: Duration,
+    part: usize,
 }
 
 impl<'a> Writer<'a> {
@@ -209,6 +202,7 @@ impl<'a> Writer<'a> {
             pages: 0,
             sheets: 0,
             cpu: Duration::ZERO,
+            part: 0,
         })
     }
 
@@ -273,8 +267,36 @@ impl<'a> Writer<'a> {
         });
         self.pages += pages;
         self.sheets += sheets;
-        self.letters.push(packet.letter.pages);
-        self.envelopes.push(packet.envelope.pages);
+        if self.zip.is_some() {
+            self.letters.push(packet.letter.pages);
+            self.envelopes.push(packet.envelope.pages);
+            if self.letters.len() >= self.campaign.print_part_size {
+                self.flush_print()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the pending packets' pages as the next part of the print files
+    /// (`print/letters.pdf`, or `print/letters-001.pdf`, … for large campaigns)
+    /// and lets go of them.
+    fn flush_print(&mut self) -> DiagResult<()> {
+        if self.letters.is_empty() {
+            return Ok(());
+        }
+        self.part += 1;
+        let parts = self.campaign.recipients.len().div_ceil(self.campaign.print_part_size);
+        let suffix = if parts > 1 { format!("-{:03}", self.part) } else { String::new() };
+        let root = self.root().to_string();
+        let letters = std::mem::take(&mut self.letters);
+        let envelopes = std::mem::take(&mut self.envelopes);
+        for (docs, kind, multiple) in [(letters, "letters", 2), (envelopes, "envelopes", 1)] {
+            let name = format!("{kind}{suffix}.pdf");
+            let pdf = self.renderer.print_file(&docs, multiple, &name)?;
+            if let Some(zip) = &mut self.zip {
+                self.entries.push(zip.add(&format!("{root}/print/{name}"), &pdf)?);
+            }
+        }
         Ok(())
     }
 
@@ -289,46 +311,22 @@ impl<'a> Writer<'a> {
         for r in &c.recipients {
             *by_country.entry(r.country.code.clone()).or_insert(0) += 1;
         }
-        let international = c
-            .recipients
-            .iter()
-            .filter(|r| r.country.code != c.sender.country.code)
-            .count();
+        let international =
+            c.recipients.iter().filter(|r| r.country.code != c.sender.country.code).count();
         let mut zip_path = None;
         let mut zip_bytes = 0;
-        if let Some(mut zip) = self.zip.take() {
+        if let Some(zip) = self.zip.take() {
             let root = self.root().to_string();
             let add = |zip: &mut ZipOut, path: String, bytes: &[u8], entries: &mut Vec<Entry>| {
                 zip.add(&path, bytes).map(|e| entries.push(e))
             };
-            let letters = self.renderer.print_file(&self.letters, 2, "letters.pdf")?;
-            add(
-                &mut zip,
-                format!("{root}/print/letters.pdf"),
-                &letters,
-                &mut self.entries,
-            )?;
-            let envelopes = self
-                .renderer
-                .print_file(&self.envelopes, 1, "envelopes.pdf")?;
-            add(
-                &mut zip,
-                format!("{root}/print/envelopes.pdf"),
-                &envelopes,
-                &mut self.entries,
-            )?;
+            self.zip = Some(zip);
+            self.flush_print()?;
+            let Some(mut zip) = self.zip.take() else { return Err(dedupe(self.diags)) };
             let csv = bundle::recipients_csv(&self.rows);
-            add(
-                &mut zip,
-                format!("{root}/recipients.csv"),
-                &csv,
-                &mut self.entries,
-            )?;
-            let mut inputs: BTreeMap<String, Vec<u8>> = c
-                .inputs
-                .iter()
-                .map(|i| (i.rel.clone(), i.bytes.clone()))
-                .collect();
+            add(&mut zip, format!("{root}/recipients.csv"), &csv, &mut self.entries)?;
+            let mut inputs: BTreeMap<String, Vec<u8>> =
+                c.inputs.iter().map(|i| (i.rel.clone(), i.bytes.clone())).collect();
             for (rel, bytes) in self.renderer.files_read() {
                 inputs.entry(rel).or_insert_with(|| bytes.to_vec());
             }
@@ -410,15 +408,9 @@ pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
         let key = format!(
             "{}|{:?}",
             diag.message,
-            diag.primary
-                .as_ref()
-                .map(|l| (l.file.name.clone(), l.range.clone()))
+            diag.primary.as_ref().map(|l| (l.file.name.clone(), l.range.clone()))
         );
-        let who = diag
-            .notes
-            .iter()
-            .find(|n| n.starts_with("recipient: "))
-            .cloned();
+        let who = diag.notes.iter().find(|n| n.starts_with("recipient: ")).cloned();
         match seen.get(&key) {
             Some(&i) => {
                 if let Some(who) = who {
@@ -432,21 +424,12 @@ pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
         }
     }
     for diag in &mut out {
-        let (who, rest): (Vec<String>, Vec<String>) = diag
-            .notes
-            .drain(..)
-            .partition(|n| n.starts_with("recipient: "));
+        let (who, rest): (Vec<String>, Vec<String>) =
+            diag.notes.drain(..).partition(|n| n.starts_with("recipient: "));
         if who.len() > 3 {
-            let names: Vec<&str> = who
-                .iter()
-                .take(3)
-                .map(|n| n.trim_start_matches("recipient: "))
-                .collect();
-            diag.notes.push(format!(
-                "recipients: {} and {} more",
-                names.join(", "),
-                who.len() - 3
-            ));
+            let names: Vec<&str> =
+                who.iter().take(3).map(|n| n.trim_start_matches("recipient: ")).collect();
+            diag.notes.push(format!("recipients: {} and {} more", names.join(", "), who.len() - 3));
         } else {
             diag.notes.extend(who);
         }

@@ -15,7 +15,7 @@ pub fn resolve(root: &Path, rel: &str) -> Result<PathBuf, String> {
     let rel_path = Path::new(rel);
     if rel_path.is_absolute() || rel.starts_with('/') || rel.starts_with('\\') {
         return Err(
-            "absolute paths are not allowed; give a path relative to the campaign file".into(),
+            "absolute paths are not allowed; give a path relative to the campaign file".into()
         );
     }
     let mut depth = 0usize;
@@ -41,10 +41,7 @@ pub fn resolve(root: &Path, rel: &str) -> Result<PathBuf, String> {
 /// The path of `file` relative to `root`, with `/` separators.
 pub fn relative(root: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(root).unwrap_or(file);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]
@@ -58,14 +55,8 @@ mod tests {
             resolve(&root, "../etc/passwd").unwrap_err(),
             "the path leaves the campaign folder"
         );
-        assert_eq!(
-            resolve(&root, "a/../../x").unwrap_err(),
-            "the path leaves the campaign folder"
-        );
+        assert_eq!(resolve(&root, "a/../../x").unwrap_err(), "the path leaves the campaign folder");
         assert_eq!(resolve(&root, "").unwrap_err(), "the path is empty");
-        assert_eq!(
-            resolve(&root, "no-such-file-here.typ").unwrap_err(),
-            "file not found"
-        );
+        assert_eq!(resolve(&root, "no-such-file-here.typ").unwrap_err(), "file not found");
     }
 }

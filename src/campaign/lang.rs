@@ -202,9 +202,6 @@ mod tests {
     fn dates() {
         assert_eq!(words("en").unwrap().long_date(2018, 7, 27), "27 July 2018");
         assert_eq!(words("de").unwrap().long_date(2018, 7, 27), "27. Juli 2018");
-        assert_eq!(
-            words("ru").unwrap().long_date(2018, 7, 27),
-            "27 июля 2018 г."
-        );
+        assert_eq!(words("ru").unwrap().long_date(2018, 7, 27), "27 июля 2018 г.");
     }
 }

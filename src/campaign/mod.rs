@@ -45,6 +45,8 @@ pub struct Campaign {
     pub envelope: &'static Envelope,
     /// Print the country line in French instead of English.
     pub french_country_names: bool,
+    /// Packets per print file (`print/letters-001.pdf`, …).
+    pub print_part_size: usize,
     /// Who sends.
     pub sender: Sender,
     /// What is sent.
@@ -144,11 +146,7 @@ pub struct Recipient {
 impl Recipient {
     /// How diagnostics name this recipient.
     pub fn label(&self) -> String {
-        let who = self
-            .name
-            .as_deref()
-            .or(self.organisation.as_deref())
-            .unwrap_or("");
+        let who = self.name.as_deref().or(self.organisation.as_deref()).unwrap_or("");
         format!("#{} `{}` ({who})", self.number, self.id)
     }
 }
@@ -168,9 +166,7 @@ pub struct Overrides {
 pub fn load(path: &Path, overrides: &Overrides) -> DiagResult<Campaign> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|err| {
-        vec![Diag::error(format!(
-            "failed to read campaign file `{name}` ({err})"
-        ))]
+        vec![Diag::error(format!("failed to read campaign file `{name}` ({err})"))]
     })?;
     let text = match std::str::from_utf8(&bytes) {
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
@@ -186,31 +182,16 @@ pub fn load(path: &Path, overrides: &Overrides) -> DiagResult<Campaign> {
     };
     let dir = path
         .parent()
-        .map(|p| {
-            if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            }
-        })
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
         .unwrap_or(Path::new("."))
         .canonicalize()
         .map_err(|err| {
-            vec![Diag::error(format!(
-                "failed to open the folder of `{name}` ({err})"
-            ))]
+            vec![Diag::error(format!("failed to open the folder of `{name}` ({err})"))]
         })?;
     let file = Arc::new(SourceFile { name, text });
-    let rel = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut loader = Loader {
-        file: file.clone(),
-        dir,
-        diags: vec![],
-        inputs: vec![Input { rel, bytes }],
-    };
+    let rel = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut loader =
+        Loader { file: file.clone(), dir, diags: vec![], inputs: vec![Input { rel, bytes }] };
     let campaign = loader.campaign(path, overrides);
     match campaign {
         Some(campaign) if !loader.diags.iter().any(Diag::is_error) => Ok(campaign),
@@ -288,6 +269,7 @@ impl Loader {
             layout: meta.layout,
             envelope: meta.envelope,
             french_country_names: meta.french,
+            print_part_size: meta.print_part_size,
             sender,
             letter,
             recipients,
@@ -346,11 +328,8 @@ impl Loader {
     fn recipients(&mut self, root: &DeTable) -> Vec<(RawRecipient, Range<usize>)> {
         let Some(value) = root.get("recipient") else {
             self.diags.push(
-                Diag::error(format!(
-                    "campaign file `{}` has no recipients",
-                    self.file.name
-                ))
-                .hint("add one `[[recipient]]` table per addressee"),
+                Diag::error(format!("campaign file `{}` has no recipients", self.file.name))
+                    .hint("add one `[[recipient]]` table per addressee"),
             );
             return vec![];
         };
@@ -374,32 +353,22 @@ impl Loader {
     fn meta(&mut self, raw: RawMeta, overrides: &Overrides) -> Option<Meta> {
         let id = raw.id.get_ref().clone();
         if !is_safe_id(&id) {
-            self.error(format!("invalid campaign id `{id}`"), raw.id.span())
-                .notes
-                .push(
-                    "hint: use letters, digits, `-`, `_` and `.` only; the id names the zip file"
-                        .into(),
-                );
+            self.error(format!("invalid campaign id `{id}`"), raw.id.span()).notes.push(
+                "hint: use letters, digits, `-`, `_` and `.` only; the id names the zip file"
+                    .into(),
+            );
         }
         let date = raw.date.get_ref();
         let date = match (date.date, date.time) {
             (Some(d), None) => Some((d.year, d.month, d.day)),
             _ => {
-                self.error(
-                    "the campaign date must be a date like 2018-07-27",
-                    raw.date.span(),
-                );
+                self.error("the campaign date must be a date like 2018-07-27", raw.date.span());
                 None
             }
         };
-        let words = self.choose(
-            raw.language.as_ref(),
-            None,
-            "en",
-            "language",
-            lang::words,
-            || lang::LANGUAGES.iter().map(|w| w.code).collect(),
-        );
+        let words = self.choose(raw.language.as_ref(), None, "en", "language", lang::words, || {
+            lang::LANGUAGES.iter().map(|w| w.code).collect()
+        });
         let paper = self.choose(
             raw.paper.as_ref(),
             overrides.paper.as_deref(),
@@ -435,13 +404,17 @@ impl Loader {
                 false
             }
         };
+        let print_part_size = match &raw.print_part_size {
+            None => DEFAULT_PART_SIZE,
+            Some(n) if (1..=100_000).contains(n.get_ref()) => *n.get_ref() as usize,
+            Some(n) => {
+                self.error("print_part_size must be between 1 and 100000", n.span());
+                DEFAULT_PART_SIZE
+            }
+        };
         let (paper, layout) = (paper?, layout?);
         if layout.paper != paper.id {
-            let span = raw
-                .layout
-                .as_ref()
-                .or(raw.paper.as_ref())
-                .map_or(0..0, |s| s.span());
+            let span = raw.layout.as_ref().or(raw.paper.as_ref()).map_or(0..0, |s| s.span());
             self.error(
                 format!(
                     "layout `{}` is drawn for {} paper, not {}",
@@ -459,6 +432,7 @@ impl Loader {
             layout,
             envelope: envelope?,
             french,
+            print_part_size,
         })
     }
 
@@ -555,10 +529,7 @@ impl Loader {
         let path = match sandbox::resolve(&self.dir, rel.get_ref()) {
             Ok(path) => path,
             Err(why) => {
-                self.error(
-                    format!("cannot use {what} `{}` ({why})", rel.get_ref()),
-                    rel.span(),
-                );
+                self.error(format!("cannot use {what} `{}` ({why})", rel.get_ref()), rel.span());
                 return None;
             }
         };
@@ -566,10 +537,7 @@ impl Loader {
             Ok(bytes) => {
                 let rel = sandbox::relative(&self.dir, &path);
                 if !self.inputs.iter().any(|i| i.rel == rel) {
-                    self.inputs.push(Input {
-                        rel: rel.clone(),
-                        bytes: bytes.clone(),
-                    });
+                    self.inputs.push(Input { rel: rel.clone(), bytes: bytes.clone() });
                 }
                 Some((rel, bytes))
             }
@@ -614,12 +582,7 @@ impl Loader {
             (None, Some(file)) => {
                 let (rel, bytes) = self.read_input(file, "body file")?;
                 match String::from_utf8(bytes) {
-                    Ok(text) => Some(Body {
-                        rel,
-                        text,
-                        inline_offset: None,
-                        inline: false,
-                    }),
+                    Ok(text) => Some(Body { rel, text, inline_offset: None, inline: false }),
                     Err(_) => {
                         self.error(
                             format!("body file `{}` is not valid UTF-8", file.get_ref()),
@@ -657,20 +620,13 @@ impl Loader {
         let mut taken: HashMap<String, usize> = HashMap::new();
         for (i, (raw, span)) in raws.into_iter().enumerate() {
             let number = i + 1;
-            let shown = raw
-                .name
-                .as_deref()
-                .or(raw.organisation.as_deref())
-                .unwrap_or("")
-                .to_string();
+            let shown =
+                raw.name.as_deref().or(raw.organisation.as_deref()).unwrap_or("").to_string();
             let who = format!("#{number} ({shown})");
             if raw.name.is_none() && raw.organisation.is_none() {
-                self.error(
-                    "the recipient has neither a name nor an organisation",
-                    span.clone(),
-                )
-                .notes
-                .push(format!("recipient: {who}"));
+                self.error("the recipient has neither a name nor an organisation", span.clone())
+                    .notes
+                    .push(format!("recipient: {who}"));
             }
             let id = match &raw.id {
                 Some(id) => {
@@ -689,10 +645,7 @@ impl Loader {
                         let file = self.file.clone();
                         let diag =
                             self.error(format!("duplicate recipient id `{value}`"), id.span());
-                        *diag = diag
-                            .clone()
-                            .also(&file, first, "first used here")
-                            .recipient(&who);
+                        *diag = diag.clone().also(&file, first, "first used here").recipient(&who);
                     }
                     *taken.entry(value.clone()).or_default() += 1;
                     value
@@ -751,12 +704,10 @@ impl Loader {
         if address::postcode_matches(country, code) {
             return;
         }
-        let mut diag = Diag::error(format!(
-            "postcode `{code}` is not a valid postcode for {}",
-            country.name
-        ))
-        .at(&self.file, postcode.span())
-        .recipient(who);
+        let mut diag =
+            Diag::error(format!("postcode `{code}` is not a valid postcode for {}", country.name))
+                .at(&self.file, postcode.span())
+                .recipient(who);
         if code.chars().any(|c| !c.is_ascii() && c.is_alphabetic()) {
             diag =
                 diag.hint("it contains a non-Latin letter (a Cyrillic `В` looks like a Latin `B`)");
@@ -787,29 +738,27 @@ struct Meta {
     layout: &'static Layout,
     envelope: &'static Envelope,
     french: bool,
+    print_part_size: usize,
 }
+
+/// Packets per print file unless the campaign says otherwise: large enough
+/// for one file in most campaigns, small enough to keep memory flat.
+pub const DEFAULT_PART_SIZE: usize = 500;
 
 /// The name of a recipient table, for errors raised before it deserialized.
 fn raw_name(value: &DeValue) -> String {
     let table = value.as_table();
     let get = |key: &str| {
-        table
-            .and_then(|t| t.get(key))
-            .and_then(|v| v.get_ref().as_str())
-            .map(str::to_string)
+        table.and_then(|t| t.get(key)).and_then(|v| v.get_ref().as_str()).map(str::to_string)
     };
-    get("name")
-        .or_else(|| get("organisation"))
-        .unwrap_or_default()
+    get("name").or_else(|| get("organisation")).unwrap_or_default()
 }
 
 /// Whether an id is safe as a file name and easy to type.
 fn is_safe_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !id.starts_with('.')
 }
 
@@ -826,11 +775,7 @@ pub fn slug(text: &str) -> String {
     }
     let out: String = out.trim_end_matches('-').chars().take(40).collect();
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "recipient".into()
-    } else {
-        out
-    }
+    if out.is_empty() { "recipient".into() } else { out }
 }
 
 /// The first line of a multi-line serde message.
@@ -842,16 +787,8 @@ fn first_line(message: &str) -> &str {
 fn unknown_field(message: &str) -> Option<(&str, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (field, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>();
-    let expected = expected
-        .iter()
-        .map(|s| s.trim_matches('`').to_string())
-        .collect();
+    let expected = rest.split('`').skip(1).step_by(2).map(|s| format!("`{s}`")).collect::<Vec<_>>();
+    let expected = expected.iter().map(|s| s.trim_matches('`').to_string()).collect();
     Some((field, expected))
 }
 

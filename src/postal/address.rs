@@ -128,18 +128,15 @@ pub fn format(parts: &Parts, dest: &Country, origin: &str, french: bool) -> Vec<
     for template in fmt.split("%n") {
         // A token that expands to several lines (%N, %A) stands alone on its line.
         match template {
-            "%N" => lines.extend(parts.name.iter().map(|s| Line {
-                text: s.to_string(),
-                wrap: true,
-            })),
-            "%O" => lines.extend(parts.organisation.map(|s| Line {
-                text: cased(s, upper('O')),
-                wrap: true,
-            })),
-            "%A" => lines.extend(parts.street.iter().map(|s| Line {
-                text: cased(s, upper('A')),
-                wrap: false,
-            })),
+            "%N" => {
+                lines.extend(parts.name.iter().map(|s| Line { text: s.to_string(), wrap: true }))
+            }
+            "%O" => lines.extend(
+                parts.organisation.map(|s| Line { text: cased(s, upper('O')), wrap: true }),
+            ),
+            "%A" => lines.extend(
+                parts.street.iter().map(|s| Line { text: cased(s, upper('A')), wrap: false }),
+            ),
             _ => {
                 let mut line = String::new();
                 let mut rest = template;
@@ -161,39 +158,25 @@ pub fn format(parts: &Parts, dest: &Country, origin: &str, french: bool) -> Vec<
                 if let Some(prefix) = &dest.postprefix {
                     line = line.replacen(prefix.as_str(), "", 1);
                 }
-                lines.push(Line {
-                    text: tidy(&line),
-                    wrap: false,
-                });
+                lines.push(Line { text: tidy(&line), wrap: false });
             }
         }
     }
     lines.retain(|l| !l.text.trim().is_empty());
     if international {
-        lines.push(Line {
-            text: country_line(dest, french).to_string(),
-            wrap: false,
-        });
+        lines.push(Line { text: country_line(dest, french).to_string(), wrap: false });
     }
     lines
 }
 
 /// The destination country as printed on the last line.
 pub fn country_line(dest: &Country, french: bool) -> &str {
-    if french {
-        &dest.name_upper_fr
-    } else {
-        &dest.name_upper_en
-    }
+    if french { &dest.name_upper_fr } else { &dest.name_upper_en }
 }
 
 /// Upper-cases a value if the format asks for it.
 fn cased(value: &str, upper: bool) -> String {
-    if upper {
-        value.to_uppercase()
-    } else {
-        value.to_string()
-    }
+    if upper { value.to_uppercase() } else { value.to_string() }
 }
 
 /// Removes separators left dangling by empty fields.
@@ -254,11 +237,7 @@ mod tests {
     #[test]
     fn domestic_mail_has_no_country_line() {
         let street = vec!["Avenue Van Bever 30".to_string()];
-        let p = Parts {
-            postcode: Some("1180"),
-            city: Some("Brussels"),
-            ..parts(&street)
-        };
+        let p = Parts { postcode: Some("1180"), city: Some("Brussels"), ..parts(&street) };
         let lines = texts(format(&p, country("BE").unwrap(), "BE", false));
         assert_eq!(lines.last().map(String::as_str), Some("1180 BRUSSELS"));
     }
@@ -266,11 +245,7 @@ mod tests {
     #[test]
     fn swiss_prefix_is_dropped() {
         let street = vec!["Bahnhofstrasse 1".to_string()];
-        let p = Parts {
-            postcode: Some("8001"),
-            city: Some("Zürich"),
-            ..parts(&street)
-        };
+        let p = Parts { postcode: Some("8001"), city: Some("Zürich"), ..parts(&street) };
         let lines = texts(format(&p, country("CH").unwrap(), "BE", true));
         assert_eq!(&lines[lines.len() - 2..], ["8001 ZÜRICH", "SUISSE"]);
     }

@@ -51,26 +51,10 @@ pub struct Paper {
 
 /// The papers letterpress knows (ISO 216 and North American sizes).
 pub const PAPERS: &[Paper] = &[
-    Paper {
-        id: "a4",
-        w: 210.0,
-        h: 297.0,
-    },
-    Paper {
-        id: "a5",
-        w: 148.0,
-        h: 210.0,
-    },
-    Paper {
-        id: "us-letter",
-        w: 215.9,
-        h: 279.4,
-    },
-    Paper {
-        id: "us-legal",
-        w: 215.9,
-        h: 355.6,
-    },
+    Paper { id: "a4", w: 210.0, h: 297.0 },
+    Paper { id: "a5", w: 148.0, h: 210.0 },
+    Paper { id: "us-letter", w: 215.9, h: 279.4 },
+    Paper { id: "us-legal", w: 215.9, h: 355.6 },
 ];
 
 /// Where the address field sits on the first page, and how the sheet is folded.
@@ -166,36 +150,11 @@ pub struct Envelope {
 
 /// The envelopes letterpress knows (postal.md §1.1, windows §3.2).
 pub const ENVELOPES: &[Envelope] = &[
-    Envelope {
-        id: "dl",
-        w: 220.0,
-        h: 110.0,
-        window: Some(Rect::new(20.0, 50.0, 90.0, 45.0)),
-    },
-    Envelope {
-        id: "c6/5",
-        w: 229.0,
-        h: 114.0,
-        window: Some(Rect::new(20.0, 54.0, 90.0, 45.0)),
-    },
-    Envelope {
-        id: "c5",
-        w: 229.0,
-        h: 162.0,
-        window: None,
-    },
-    Envelope {
-        id: "c4",
-        w: 324.0,
-        h: 229.0,
-        window: None,
-    },
-    Envelope {
-        id: "c6",
-        w: 162.0,
-        h: 114.0,
-        window: None,
-    },
+    Envelope { id: "dl", w: 220.0, h: 110.0, window: Some(Rect::new(20.0, 50.0, 90.0, 45.0)) },
+    Envelope { id: "c6/5", w: 229.0, h: 114.0, window: Some(Rect::new(20.0, 54.0, 90.0, 45.0)) },
+    Envelope { id: "c5", w: 229.0, h: 162.0, window: None },
+    Envelope { id: "c4", w: 324.0, h: 229.0, window: None },
+    Envelope { id: "c6", w: 162.0, h: 114.0, window: None },
 ];
 
 /// The zones of a plain envelope's address face (postal.md §2).
@@ -219,18 +178,8 @@ pub fn envelope_zones(env: &Envelope) -> EnvelopeZones {
     EnvelopeZones {
         postage: Rect::new(env.w - 74.0, 0.0, 74.0, 40.0),
         sender: Rect::new(0.0, 0.0, env.w - 74.0, 40.0),
-        read: Rect::new(
-            read_left,
-            40.0,
-            env.w - 15.0 - read_left,
-            env.h - 40.0 - 15.0,
-        ),
-        code: Rect::new(
-            (env.w - 150.0).max(0.0),
-            env.h - 15.0,
-            env.w.min(150.0),
-            15.0,
-        ),
+        read: Rect::new(read_left, 40.0, env.w - 15.0 - read_left, env.h - 40.0 - 15.0),
+        code: Rect::new((env.w - 150.0).max(0.0), env.h - 15.0, env.w.min(150.0), 15.0),
     }
 }
 

@@ -41,9 +41,8 @@ fn walk(
     for (pos, item) in frame.items() {
         match item {
             FrameItem::Group(group) => {
-                let inner = ts
-                    .pre_concat(Transform::translate(pos.x, pos.y))
-                    .pre_concat(group.transform);
+                let inner =
+                    ts.pre_concat(Transform::translate(pos.x, pos.y)).pre_concat(group.transform);
                 walk(&group.frame, inner, open, out);
             }
             FrameItem::Text(text) => {
@@ -90,10 +89,7 @@ fn to_mm(abs: Abs) -> f64 {
 
 /// The union of the ink boxes of every run inside a labelled block.
 pub fn labelled_bbox(runs: &[Run], label: &str) -> Option<Rect> {
-    let mut boxes = runs
-        .iter()
-        .filter(|r| r.labels.iter().any(|l| l == label))
-        .map(|r| r.bbox);
+    let mut boxes = runs.iter().filter(|r| r.labels.iter().any(|l| l == label)).map(|r| r.bbox);
     let first = boxes.next()?;
     Some(boxes.fold(first, union))
 }
@@ -102,12 +98,7 @@ pub fn labelled_bbox(runs: &[Run], label: &str) -> Option<Rect> {
 pub fn union(a: Rect, b: Rect) -> Rect {
     let x = a.x.min(b.x);
     let y = a.y.min(b.y);
-    Rect::new(
-        x,
-        y,
-        a.right().max(b.right()) - x,
-        a.bottom().max(b.bottom()) - y,
-    )
+    Rect::new(x, y, a.right().max(b.right()) - x, a.bottom().max(b.bottom()) - y)
 }
 
 /// Whether two rectangles overlap (touching edges do not count).

@@ -135,11 +135,7 @@ impl<'c> Renderer<'c> {
         } else {
             r.salutation.clone()
         };
-        let closing = if c.letter.closing.is_empty() {
-            c.words.closing
-        } else {
-            &c.letter.closing
-        };
+        let closing = if c.letter.closing.is_empty() { c.words.closing } else { &c.letter.closing };
         json!({
             "campaign": {
                 "id": c.id,
@@ -230,31 +226,20 @@ impl<'c> Renderer<'c> {
         let pdf =
             typst_pdf::pdf(&document, &options).map_err(|errors| self.convert(&doc, &errors))?;
         let _ = r;
-        Ok(Document {
-            pdf,
-            pages: document.pages().to_vec(),
-        })
+        Ok(Document { pdf, pages: document.pages().to_vec() })
     }
 
     /// Checks where the letter's text landed.
     fn check_letter(&self, letter: &Document, r: &Recipient) -> Vec<Diag> {
-        let mut diags = self.check_pages(
-            letter,
-            self.campaign.paper.w,
-            self.campaign.paper.h,
-            "letter",
-            r,
-        );
+        let mut diags =
+            self.check_pages(letter, self.campaign.paper.w, self.campaign.paper.h, "letter", r);
         let Some(first) = letter.pages.first() else {
             return diags;
         };
         let runs = checks::runs(&first.frame);
         let a = &self.areas;
-        let window = if self.campaign.envelope.window.is_some() {
-            "window"
-        } else {
-            "address field"
-        };
+        let window =
+            if self.campaign.envelope.window.is_some() { "window" } else { "address field" };
         match checks::labelled_bbox(&runs, "lp-recipient") {
             None => diags.push(Diag::error(
                 "the letter template printed no recipient block (label <lp-recipient>)",
@@ -333,10 +318,8 @@ impl<'c> Renderer<'c> {
                 }
             }
         }
-        for (zone, what) in [
-            (&zones.postage, "postage area"),
-            (&zones.code, "sorting-code strip"),
-        ] {
+        for (zone, what) in [(&zones.postage, "postage area"), (&zones.code, "sorting-code strip")]
+        {
             if let Some(run) = runs.iter().find(|run| checks::intersects(&run.bbox, zone)) {
                 diags.push(Diag::error(format!(
                     "text “{}” on the envelope lies in the {what}, which must stay clear",
@@ -425,9 +408,7 @@ impl<'c> Renderer<'c> {
                     diag = diag.at(&file, range);
                 }
                 for hint in &d.hints {
-                    let text = hint
-                        .v
-                        .replace("the `--root` argument", "the campaign folder");
+                    let text = hint.v.replace("the `--root` argument", "the campaign folder");
                     match self.locate(world, hint.span) {
                         Some((file, range)) => diag = diag.also(&file, range, &text),
                         None => diag = diag.hint(text),
@@ -436,8 +417,7 @@ impl<'c> Renderer<'c> {
                 for point in &d.trace {
                     if let Some((file, range)) = self.locate(world, point.span) {
                         let (line, col) = crate::diag::line_col(&file.text, range.start);
-                        diag.notes
-                            .push(format!("{} at {}:{line}:{col}", point.v, file.name));
+                        diag.notes.push(format!("{} at {}:{line}:{col}", point.v, file.name));
                     }
                 }
                 diag
@@ -476,15 +456,8 @@ impl<'c> Renderer<'c> {
         } else if vpath.starts_with(&format!("/{TEMPLATE_DIR}/")) {
             self.base.name(id)
         } else {
-            let dir = self
-                .campaign
-                .path
-                .parent()
-                .map(|p| p.to_path_buf())
-                .unwrap_or_default();
-            dir.join(vpath.trim_start_matches('/'))
-                .display()
-                .to_string()
+            let dir = self.campaign.path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+            dir.join(vpath.trim_start_matches('/')).display().to_string()
         };
         Some((Arc::new(SourceFile { name, text }), range))
     }
@@ -605,12 +578,7 @@ fn geometry(c: &Campaign) -> (Value, Areas) {
     let reach = env.window.map(|w| {
         let (pw, ph) = layout.packet(paper);
         let (sx, sy) = ((env.w - pw).max(0.0), (env.h - ph).max(0.0));
-        Rect::new(
-            w.x - sx,
-            w.y - sy - layout.packet_offset,
-            w.w + sx,
-            w.h + sy,
-        )
+        Rect::new(w.x - sx, w.y - sy - layout.packet_offset, w.w + sx, w.h + sy)
     });
     let text_x = field.x + layout.indent;
     let address_width = recipient_area.right() - text_x;
@@ -694,11 +662,9 @@ mod tests {
             }
         }
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let campaign = crate::campaign::load(
-            &root.join("campaigns/semenova-2018.toml"),
-            &Default::default(),
-        )
-        .unwrap();
+        let campaign =
+            crate::campaign::load(&root.join("campaigns/semenova-2018.toml"), &Default::default())
+                .unwrap();
         let renderer = super::Renderer::new(&campaign, None);
         let live = renderer.data(&campaign.recipients[2]);
         let text = std::fs::read_to_string(root.join("templates/data.json")).unwrap();

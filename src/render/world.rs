@@ -25,22 +25,10 @@ use crate::sandbox;
 /// The fonts under `fonts/`, built into the binary so output is the same on
 /// every machine. System fonts are never consulted.
 pub const FONTS: &[(&str, &[u8])] = &[
-    (
-        "NotoSans-Regular.ttf",
-        include_bytes!("../../fonts/NotoSans-Regular.ttf"),
-    ),
-    (
-        "NotoSans-Bold.ttf",
-        include_bytes!("../../fonts/NotoSans-Bold.ttf"),
-    ),
-    (
-        "NotoSans-Italic.ttf",
-        include_bytes!("../../fonts/NotoSans-Italic.ttf"),
-    ),
-    (
-        "NotoSans-BoldItalic.ttf",
-        include_bytes!("../../fonts/NotoSans-BoldItalic.ttf"),
-    ),
+    ("NotoSans-Regular.ttf", include_bytes!("../../fonts/NotoSans-Regular.ttf")),
+    ("NotoSans-Bold.ttf", include_bytes!("../../fonts/NotoSans-Bold.ttf")),
+    ("NotoSans-Italic.ttf", include_bytes!("../../fonts/NotoSans-Italic.ttf")),
+    ("NotoSans-BoldItalic.ttf", include_bytes!("../../fonts/NotoSans-BoldItalic.ttf")),
 ];
 
 /// The built-in templates, served under `/_letterpress/`.
@@ -89,11 +77,7 @@ impl Base {
                 fonts.push((font, info));
             }
         }
-        let loader = Loader {
-            dir,
-            extra,
-            read: Mutex::new(BTreeMap::new()),
-        };
+        let loader = Loader { dir, extra, read: Mutex::new(BTreeMap::new()) };
         Self {
             library: LazyHash::new(Library::default()),
             fonts,
@@ -114,21 +98,12 @@ impl Base {
 
     /// Every campaign file Typst read, with its bytes (for the archive).
     pub fn campaign_files_read(&self) -> BTreeMap<String, Bytes> {
-        self.files
-            .loader()
-            .read
-            .lock()
-            .map(|m| m.clone())
-            .unwrap_or_default()
+        self.files.loader().read.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
     /// A document view over this base.
     pub fn doc<'a>(&'a self, main: FileId, data: Bytes) -> Doc<'a> {
-        Doc {
-            base: self,
-            main,
-            data,
-        }
+        Doc { base: self, main, data }
     }
 
     /// The display name of a file, for diagnostics.
