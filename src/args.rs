@@ -32,6 +32,42 @@ pub enum Command {
     /// template with stock `typst compile` or preview it in an editor.
     /// Example: letterpress data campaigns/semenova-2018.toml --recipient carlsson
     Data(DataArgs),
+    /// Check an archive: recompute every hash in its manifest.
+    ///
+    /// Reports each file that is missing, extra or changed; exits 0 only
+    /// for an intact archive.
+    /// Example: letterpress verify out/semenova-2018.zip
+    Verify(ArchiveArgs),
+    /// Build an archive again from its own `source/` and compare the bytes.
+    ///
+    /// Exits 0 when the rebuilt zip is byte-identical to the archive.
+    /// Example: letterpress rebuild out/semenova-2018.zip -o rebuilt
+    Rebuild(RebuildArgs),
+}
+
+/// `verify`: the archive.
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// The zip made by `letterpress build`.
+    #[arg(value_name = "ZIP")]
+    pub zip: PathBuf,
+    /// How to report: `human` (default) or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `rebuild`: the archive and where to put the rebuilt zip.
+#[derive(Debug, Args)]
+pub struct RebuildArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// Also write the rebuilt zip into this folder.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 /// `data`: the campaign and the recipient.
@@ -54,6 +90,10 @@ pub struct BuildArgs {
     /// The folder the zip is written to.
     #[arg(short, long, value_name = "DIR", default_value = "out")]
     pub output: PathBuf,
+    /// Write the packets that succeed even if others fail; the failures go
+    /// into failures.json and the summary, and the exit code is 1.
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 /// What every command that reads a campaign takes.
@@ -71,6 +111,9 @@ pub struct CampaignArgs {
     /// Envelope for this run, overriding the campaign (dl, c6/5, c5, c4, c6).
     #[arg(long, value_name = "NAME")]
     pub envelope: Option<String>,
+    /// PDF standard for this run, e.g. `a-2b` for archiving (PDF/A-2b).
+    #[arg(long, value_name = "NAME")]
+    pub pdf_standard: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,

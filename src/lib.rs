@@ -6,6 +6,7 @@
 //! document with Typst, [`bundle`] writes the zip, and [`pipeline`] runs the
 //! stages in parallel. [`diag`] is the error type they all share.
 
+pub mod archive;
 pub mod bundle;
 pub mod campaign;
 pub mod diag;

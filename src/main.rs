@@ -23,21 +23,16 @@ fn main() -> ExitCode {
     // handler cannot be installed the default (immediate exit) remains, and
     // the temporary file is named so that it is recognisable.
     let _ = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::Relaxed));
-    let (args, out) = match &cli.command {
-        Command::Build(build) => (&build.campaign, Some(build.output.clone())),
-        Command::Check(args) => (args, None),
-        Command::Data(args) => {
-            return match data(args) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(diags) => {
-                    print_diags(&diags);
-                    ExitCode::from(1)
-                }
-            };
-        }
+    let (args, out, keep_going) = match &cli.command {
+        Command::Build(build) => (&build.campaign, Some(build.output.clone()), build.keep_going),
+        Command::Check(args) => (args, None, false),
+        Command::Data(args) => return finish(data(args)),
+        Command::Verify(args) => return finish(verify(args)),
+        Command::Rebuild(args) => return finish(rebuild(args)),
     };
-    match run(args, out) {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(args, out, keep_going) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(diags) if args.format == Format::Json => {
             let report = serde_json::json!({
                 "ok": false,
@@ -57,11 +52,16 @@ fn main() -> ExitCode {
 }
 
 /// Loads, builds or checks, and prints the summary.
-fn run(args: &CampaignArgs, out: Option<std::path::PathBuf>) -> Result<(), Vec<Diag>> {
+fn run(
+    args: &CampaignArgs,
+    out: Option<std::path::PathBuf>,
+    keep_going: bool,
+) -> Result<bool, Vec<Diag>> {
     let overrides = Overrides {
         paper: args.paper.clone(),
         layout: args.layout.clone(),
         envelope: args.envelope.clone(),
+        pdf_standard: args.pdf_standard.clone(),
     };
     let campaign = campaign::load(&args.path, &overrides)?;
     let jobs =
@@ -70,12 +70,33 @@ fn run(args: &CampaignArgs, out: Option<std::path::PathBuf>) -> Result<(), Vec<D
     let progress =
         (!args.quiet && std::io::stderr().is_terminal() && campaign.recipients.len() > 50)
             .then_some(progress as fn(usize, usize));
-    let options = pipeline::Options { out_dir: out, jobs, epoch, cancel: Some(&CANCEL), progress };
+    let options = pipeline::Options {
+        out_dir: out,
+        jobs,
+        epoch,
+        cancel: Some(&CANCEL),
+        progress,
+        keep_going,
+    };
     let summary = pipeline::run(&campaign, &options)?;
+    let ok = summary.failed == 0;
     if args.format == Format::Json {
-        let report = serde_json::json!({ "ok": true, "summary": summary, "jobs": jobs });
+        let report = serde_json::json!({
+            "ok": ok,
+            "summary": summary,
+            "jobs": jobs,
+            "errors": summary.failures.iter().filter(|d| d.is_error()).map(diag::to_json).collect::<Vec<_>>(),
+        });
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
-        return Ok(());
+        return Ok(ok);
+    }
+    if !ok {
+        print_diags(&summary.failures);
+        eprintln!(
+            "{} of {} packets failed and were left out (see failures.json in the zip)",
+            summary.failed,
+            summary.failed + summary.packets
+        );
     }
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
@@ -107,11 +128,74 @@ fn run(args: &CampaignArgs, out: Option<std::path::PathBuf>) -> Result<(), Vec<D
             summary.timings.bundle
         );
     }
-    Ok(())
+    Ok(ok)
+}
+
+/// Exit code and diagnostics for the commands that do not build.
+fn finish(result: Result<bool, Vec<Diag>>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(diags) => {
+            print_diags(&diags);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `verify`: prints what differs from the manifest.
+fn verify(args: &args::ArchiveArgs) -> Result<bool, Vec<Diag>> {
+    let report = letterpress::archive::verify(&args.zip)?;
+    if args.format == Format::Json {
+        let json = serde_json::json!({ "ok": report.is_intact(), "report": report });
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        return Ok(report.is_intact());
+    }
+    for (what, list) in
+        [("missing", &report.missing), ("changed", &report.changed), ("extra", &report.extra)]
+    {
+        for name in list {
+            println!("{what}: {name}");
+        }
+    }
+    if report.is_intact() {
+        println!("intact: all {} files match {}/manifest.json", report.intact, report.root);
+    } else {
+        let bad = report.missing.len() + report.changed.len() + report.extra.len();
+        println!("NOT intact: {bad} of {} files differ from the manifest", bad + report.intact);
+    }
+    Ok(report.is_intact())
+}
+
+/// `rebuild`: builds the archive again and says whether the bytes match.
+fn rebuild(args: &args::RebuildArgs) -> Result<bool, Vec<Diag>> {
+    let jobs =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let report = letterpress::archive::rebuild(&args.archive.zip, args.output.as_deref(), jobs)?;
+    if args.archive.format == Format::Json {
+        let json = serde_json::json!({ "ok": report.identical, "report": report });
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        return Ok(report.identical);
+    }
+    if report.identical {
+        println!(
+            "identical: the rebuild from source/ is byte for byte {}",
+            args.archive.zip.display()
+        );
+    } else {
+        for name in &report.differences {
+            println!("differs: {name}");
+        }
+        println!("NOT identical: {}", report.reason.as_deref().unwrap_or("the zips differ"));
+    }
+    if let Some(path) = &report.written {
+        println!("wrote {}", path.display());
+    }
+    Ok(report.identical)
 }
 
 /// Prints one recipient's template data.
-fn data(args: &args::DataArgs) -> Result<(), Vec<Diag>> {
+fn data(args: &args::DataArgs) -> Result<bool, Vec<Diag>> {
     let campaign = campaign::load(&args.path, &Overrides::default())?;
     let recipient = match &args.recipient {
         None => campaign.recipients.first(),
@@ -124,7 +208,7 @@ fn data(args: &args::DataArgs) -> Result<(), Vec<Diag>> {
     let renderer = letterpress::render::Renderer::new(&campaign, None);
     let data = renderer.data(recipient);
     println!("{}", serde_json::to_string_pretty(&data).unwrap_or_default());
-    Ok(())
+    Ok(true)
 }
 
 /// Shows packets done, the rate and the time left on a terminal, once the

@@ -38,6 +38,8 @@ pub struct Options {
     pub cancel: Option<&'static AtomicBool>,
     /// Called after each packet with (done, total).
     pub progress: Option<fn(usize, usize)>,
+    /// Write the packets that succeeded even if others failed.
+    pub keep_going: bool,
 }
 
 /// What a build did, for the summary and `--format json`.
@@ -59,6 +61,11 @@ pub struct Summary {
     pub international: usize,
     /// Wall time by stage, in seconds.
     pub timings: Timings,
+    /// Packets that failed (with `keep_going`): their problems.
+    #[serde(skip)]
+    pub failures: Vec<Diag>,
+    /// How many packets failed.
+    pub failed: usize,
 }
 
 /// Wall time by stage.
@@ -177,6 +184,9 @@ struct Writer<'a> {
     sheets: usize,
     cpu: Duration,
     part: usize,
+    epoch: Option<i64>,
+    keep_going: bool,
+    failures: Vec<(usize, Vec<Diag>)>,
 }
 
 impl<'a> Writer<'a> {
@@ -203,6 +213,9 @@ impl<'a> Writer<'a> {
             sheets: 0,
             cpu: Duration::ZERO,
             part: 0,
+            epoch: options.epoch,
+            keep_going: options.keep_going,
+            failures: vec![],
         })
     }
 
@@ -216,6 +229,10 @@ impl<'a> Writer<'a> {
         self.cpu += done.cpu;
         let packet = match done.result {
             Ok(packet) => packet,
+            Err(diags) if self.keep_going => {
+                self.failures.push((done.index, diags));
+                return;
+            }
             Err(diags) => {
                 self.diags.extend(diags);
                 // All or nothing: stop writing, keep collecting problems.
@@ -308,11 +325,10 @@ impl<'a> Writer<'a> {
         let started = Instant::now();
         let c = self.campaign;
         let mut by_country = BTreeMap::new();
-        for r in &c.recipients {
-            *by_country.entry(r.country.code.clone()).or_insert(0) += 1;
+        for row in &self.rows {
+            *by_country.entry(row.country.clone()).or_insert(0) += 1;
         }
-        let international =
-            c.recipients.iter().filter(|r| r.country.code != c.sender.country.code).count();
+        let international = self.rows.iter().filter(|r| r.country != c.sender.country.code).count();
         let mut zip_path = None;
         let mut zip_bytes = 0;
         if let Some(zip) = self.zip.take() {
@@ -323,6 +339,10 @@ impl<'a> Writer<'a> {
             self.zip = Some(zip);
             self.flush_print()?;
             let Some(mut zip) = self.zip.take() else { return Err(dedupe(self.diags)) };
+            if !self.failures.is_empty() {
+                let failures = serde_json::to_vec_pretty(&self.failures_json()).unwrap_or_default();
+                add(&mut zip, format!("{root}/failures.json"), &failures, &mut self.entries)?;
+            }
             let csv = bundle::recipients_csv(&self.rows);
             add(&mut zip, format!("{root}/recipients.csv"), &csv, &mut self.entries)?;
             let mut inputs: BTreeMap<String, Vec<u8>> =
@@ -343,10 +363,14 @@ impl<'a> Writer<'a> {
             zip_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             zip_path = Some(path);
         }
+        let failed = self.failures.len();
+        let failures = dedupe(self.failures.drain(..).flat_map(|(_, d)| d).collect());
         Ok(Summary {
+            failures,
+            failed,
             zip: zip_path,
             zip_bytes,
-            packets: c.recipients.len(),
+            packets: self.rows.len(),
             pages: self.pages,
             sheets: self.sheets,
             by_country,
@@ -357,6 +381,25 @@ impl<'a> Writer<'a> {
                 render_cpu: self.cpu.as_secs_f64(),
             },
         })
+    }
+
+    /// `failures.json`: the packets left out with `--keep-going`, and why.
+    fn failures_json(&self) -> serde_json::Value {
+        let list: Vec<_> = self
+            .failures
+            .iter()
+            .map(|(index, diags)| {
+                let r = &self.campaign.recipients[*index];
+                json!({
+                    "number": r.number,
+                    "id": r.id,
+                    "name": r.name,
+                    "organisation": r.organisation,
+                    "errors": diags.iter().filter(|d| d.is_error()).map(crate::diag::to_json).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({ "failed": list.len(), "packets": list })
     }
 
     fn manifest(
@@ -382,6 +425,9 @@ impl<'a> Writer<'a> {
                 "paper": c.paper.id,
                 "layout": c.layout.id,
                 "envelope": c.envelope.id,
+                "pdf_standard": c.pdf_standard,
+                "file": c.inputs.first().map(|i| i.rel.clone()),
+                "source_date_epoch": self.epoch,
             },
             "tool": { "name": "letterpress", "version": env!("CARGO_PKG_VERSION"), "typst": "0.15.1" },
             "inputs": sources,
@@ -389,8 +435,9 @@ impl<'a> Writer<'a> {
             "templates": world::TEMPLATES.iter().map(|(name, text)| json!({ "file": name, "sha256": bundle::sha256(text.as_bytes()) })).collect::<Vec<_>>(),
             "recipients": self.recipients,
             "outputs": outputs,
+            "failed": self.failures.iter().map(|(i, _)| &c.recipients[*i].id).collect::<Vec<_>>(),
             "totals": {
-                "packets": c.recipients.len(),
+                "packets": self.rows.len(),
                 "pages": self.pages,
                 "sheets": self.sheets,
                 "by_country": by_country,

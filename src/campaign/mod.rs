@@ -47,6 +47,8 @@ pub struct Campaign {
     pub french_country_names: bool,
     /// Packets per print file (`print/letters-001.pdf`, …).
     pub print_part_size: usize,
+    /// PDF standard (`a-2b`), if one is asked for.
+    pub pdf_standard: Option<String>,
     /// Who sends.
     pub sender: Sender,
     /// What is sent.
@@ -160,7 +162,15 @@ pub struct Overrides {
     pub layout: Option<String>,
     /// `--envelope`.
     pub envelope: Option<String>,
+    /// `--pdf-standard`.
+    pub pdf_standard: Option<String>,
 }
+
+/// The PDF standards Typst can write, by the names Typst uses.
+pub const PDF_STANDARDS: &[&str] = &[
+    "1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-3b", "a-3u",
+    "a-3a", "a-4", "a-4f", "a-4e", "ua-1",
+];
 
 /// Reads and checks a campaign file and every file it names.
 pub fn load(path: &Path, overrides: &Overrides) -> DiagResult<Campaign> {
@@ -270,6 +280,7 @@ impl Loader {
             envelope: meta.envelope,
             french_country_names: meta.french,
             print_part_size: meta.print_part_size,
+            pdf_standard: meta.pdf_standard,
             sender,
             letter,
             recipients,
@@ -412,6 +423,19 @@ impl Loader {
                 DEFAULT_PART_SIZE
             }
         };
+        let pdf_standard = match (&raw.pdf_standard, &overrides.pdf_standard) {
+            (None, None) => Some(None),
+            _ => self
+                .choose(
+                    raw.pdf_standard.as_ref(),
+                    overrides.pdf_standard.as_deref(),
+                    "",
+                    "PDF standard",
+                    |name| PDF_STANDARDS.iter().find(|s| **s == name),
+                    || PDF_STANDARDS.to_vec(),
+                )
+                .map(|s| Some(s.to_string())),
+        };
         let (paper, layout) = (paper?, layout?);
         if layout.paper != paper.id {
             let span = raw.layout.as_ref().or(raw.paper.as_ref()).map_or(0..0, |s| s.span());
@@ -433,6 +457,7 @@ impl Loader {
             envelope: envelope?,
             french,
             print_part_size,
+            pdf_standard: pdf_standard?,
         })
     }
 
@@ -739,6 +764,7 @@ struct Meta {
     envelope: &'static Envelope,
     french: bool,
     print_part_size: usize,
+    pdf_standard: Option<String>,
 }
 
 /// Packets per print file unless the campaign says otherwise: large enough

@@ -35,6 +35,9 @@ pub struct RawMeta {
     /// Language of the country line on international mail (`en` or `fr`).
     #[serde(default)]
     pub country_names: Option<Spanned<String>>,
+    /// PDF standard of every PDF (`a-2b` for archiving).
+    #[serde(default)]
+    pub pdf_standard: Option<Spanned<String>>,
     /// Packets per print file; larger campaigns get numbered parts.
     #[serde(default)]
     pub print_part_size: Option<Spanned<i64>>,

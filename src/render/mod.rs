@@ -69,6 +69,7 @@ pub struct Renderer<'c> {
     letter_id: FileId,
     envelope_id: FileId,
     timestamp: Option<Timestamp>,
+    standards: typst_pdf::PdfStandards,
 }
 
 impl<'c> Renderer<'c> {
@@ -92,6 +93,13 @@ impl<'c> Renderer<'c> {
             }
         }
         .map(Timestamp::new_utc);
+        // The campaign checked the name against the list Typst knows.
+        let standards = campaign
+            .pdf_standard
+            .as_ref()
+            .and_then(|name| serde_json::from_value::<typst_pdf::PdfStandard>(json!(name)).ok())
+            .and_then(|standard| typst_pdf::PdfStandards::new(&[standard]).ok())
+            .unwrap_or_default();
         Self {
             campaign,
             base,
@@ -100,6 +108,7 @@ impl<'c> Renderer<'c> {
             letter_id: file_id(&format!("/{TEMPLATE_DIR}/letter.typ")),
             envelope_id: file_id(&format!("/{TEMPLATE_DIR}/envelope.typ")),
             timestamp,
+            standards,
         }
     }
 
@@ -221,6 +230,7 @@ impl<'c> Renderer<'c> {
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_string()),
             timestamp: self.timestamp,
+            standards: self.standards.clone(),
             ..PdfOptions::default()
         };
         let pdf =
@@ -240,37 +250,27 @@ impl<'c> Renderer<'c> {
         let a = &self.areas;
         let window =
             if self.campaign.envelope.window.is_some() { "window" } else { "address field" };
-        match checks::labelled_bbox(&runs, "lp-recipient") {
-            None => diags.push(Diag::error(
+        if checks::labelled_bbox(&runs, "lp-recipient").is_none() {
+            diags.push(Diag::error(
                 "the letter template printed no recipient block (label <lp-recipient>)",
-            )),
-            Some(bbox) => {
-                let miss = checks::overshoot(&bbox, &a.letter_recipient);
-                if !miss.is_empty() {
-                    diags.push(self.misfit(
-                        r,
-                        "letter's address block",
-                        window,
-                        &miss,
-                        &bbox,
-                        &a.letter_recipient,
-                    ));
-                }
-            }
+            ));
         }
-        if let Some(bbox) = checks::labelled_bbox(&runs, "lp-return") {
-            let miss = checks::overshoot(&bbox, &a.letter_return);
-            if !miss.is_empty() {
-                diags.push(self.misfit(
-                    r,
-                    "letter's return line",
-                    "return-address zone",
-                    &miss,
-                    &bbox,
-                    &a.letter_return,
-                ));
-            }
-        }
+        diags.extend(self.misfit(
+            r,
+            &runs,
+            "lp-recipient",
+            "letter's address block",
+            window,
+            &a.letter_recipient,
+        ));
+        diags.extend(self.misfit(
+            r,
+            &runs,
+            "lp-return",
+            "letter's return line",
+            "return-address zone",
+            &a.letter_return,
+        ));
         if let Some(reach) = &a.letter_window_reach {
             for run in runs.iter().filter(|run| run.labels.is_empty()) {
                 if checks::intersects(&run.bbox, reach) {
@@ -300,24 +300,27 @@ impl<'c> Renderer<'c> {
         };
         let runs = checks::runs(&first.frame);
         let zones = &self.areas.envelope;
-        match checks::labelled_bbox(&runs, "lp-recipient") {
-            None => diags.push(Diag::error(
+        if checks::labelled_bbox(&runs, "lp-recipient").is_none() {
+            diags.push(Diag::error(
                 "the envelope template printed no recipient block (label <lp-recipient>)",
-            )),
-            Some(bbox) => {
-                let miss = checks::overshoot(&bbox, &zones.read);
-                if !miss.is_empty() {
-                    diags.push(self.misfit(
-                        r,
-                        "envelope's address block",
-                        "postal read zone",
-                        &miss,
-                        &bbox,
-                        &zones.read,
-                    ));
-                }
-            }
+            ));
         }
+        diags.extend(self.misfit(
+            r,
+            &runs,
+            "lp-recipient",
+            "envelope's address block",
+            "postal read zone",
+            &zones.read,
+        ));
+        diags.extend(self.misfit(
+            r,
+            &runs,
+            "lp-sender",
+            "envelope's return address",
+            "sender zone",
+            &zones.sender,
+        ));
         for (zone, what) in [(&zones.postage, "postage area"), (&zones.code, "sorting-code strip")]
         {
             if let Some(run) = runs.iter().find(|run| checks::intersects(&run.bbox, zone)) {
@@ -367,31 +370,52 @@ impl<'c> Renderer<'c> {
         diags
     }
 
-    /// A diagnostic for a block that does not fit its area.
+    /// A diagnostic for a labelled block that does not fit its area, naming
+    /// the line that sticks out furthest and pointing at it in the campaign.
     fn misfit(
         &self,
         r: &Recipient,
+        runs: &[checks::Run],
+        label: &str,
         what: &str,
         area: &str,
-        miss: &[String],
-        bbox: &Rect,
         allowed: &Rect,
-    ) -> Diag {
-        Diag::error(format!("the {what} does not fit the {area}: {}", miss.join(", ")))
-            .at(&self.campaign.file, r.span.start..r.span.start)
-            .label("this recipient's address")
-            .hint(format!(
-                "the block covers x {:.1}–{:.1} mm, y {:.1}–{:.1} mm; the {area} allows x {:.1}–{:.1} mm, y {:.1}–{:.1} mm",
-                bbox.x,
-                bbox.right(),
-                bbox.y,
-                bbox.bottom(),
-                allowed.x,
-                allowed.right(),
-                allowed.y,
-                allowed.bottom()
-            ))
-            .hint("shorten the longest line, use fewer lines, or choose a larger envelope")
+    ) -> Option<Diag> {
+        let bbox = checks::labelled_bbox(runs, label)?;
+        let miss = checks::overshoot(&bbox, allowed);
+        if miss.is_empty() {
+            return None;
+        }
+        let inside: Vec<&checks::Run> =
+            runs.iter().filter(|run| run.labels.iter().any(|l| l == label)).collect();
+        let widest = inside.iter().max_by(|a, b| a.bbox.right().total_cmp(&b.bbox.right()));
+        let mut message = format!("the {what} does not fit the {area}: {}", miss.join(", "));
+        let mut span = r.span.start..r.span.start;
+        if let Some(run) = widest.filter(|run| run.bbox.right() > allowed.right() + 0.05) {
+            let text = run.text.replace('\u{a0}', " ");
+            message.push_str(&format!(" (the line “{}” is too long)", text.trim()));
+            span =
+                locate_text(&self.campaign.file.text, r.span.clone(), text.trim()).unwrap_or(span);
+        } else if bbox.bottom() > allowed.bottom() + 0.05 {
+            message.push_str(&format!(" ({} lines are too many)", line_count(&inside)));
+        }
+        Some(
+            Diag::error(message)
+                .at(&self.campaign.file, span)
+                .label("in this recipient's address")
+                .hint(format!(
+                    "the block covers x {:.1}–{:.1} mm, y {:.1}–{:.1} mm; the {area} allows x {:.1}–{:.1} mm, y {:.1}–{:.1} mm",
+                    bbox.x,
+                    bbox.right(),
+                    bbox.y,
+                    bbox.bottom(),
+                    allowed.x,
+                    allowed.right(),
+                    allowed.y,
+                    allowed.bottom()
+                ))
+                .hint("shorten the longest line, use fewer lines, or choose a larger envelope"),
+        )
     }
 
     /// Converts Typst diagnostics into ours, mapping files to names a user
@@ -491,6 +515,7 @@ impl<'c> Renderer<'c> {
         let options = PdfOptions {
             ident: Smart::Custom(format!("{}/{title}", self.campaign.id)),
             timestamp: self.timestamp,
+            standards: self.standards.clone(),
             tagged: false,
             ..PdfOptions::default()
         };
@@ -513,6 +538,38 @@ fn blank(like: &Page) -> Page {
         supplement: Content::empty(),
         number: like.number + 1,
     }
+}
+
+/// Where a printed line comes from in the campaign file: the first place in
+/// the recipient's table that contains it (case-insensitive, since formats
+/// upper-case some fields).
+fn locate_text(
+    source: &str,
+    within: std::ops::Range<usize>,
+    text: &str,
+) -> Option<std::ops::Range<usize>> {
+    // A `[[recipient]]` table's span may cover only its header: search on to
+    // the next table header.
+    let rest = source.get(within.start..)?;
+    let end =
+        rest.get(1..).and_then(|r| r.find("\n[")).map_or(source.len(), |i| within.start + i + 2);
+    let within = within.start..end.max(within.end);
+    let table = source.get(within.clone())?;
+    let lower = table.to_lowercase();
+    let needle = text.to_lowercase();
+    // Lower-casing can change byte lengths (rarely); only trust equal lengths.
+    if lower.len() != table.len() || needle.len() != text.len() {
+        return table.find(text).map(|i| within.start + i..within.start + i + text.len());
+    }
+    lower.find(&needle).map(|i| within.start + i..within.start + i + text.len())
+}
+
+/// How many lines a block has: distinct baselines (rounded to 0.1 mm).
+fn line_count(runs: &[&checks::Run]) -> usize {
+    let mut bottoms: Vec<i64> = runs.iter().map(|r| (r.bbox.y * 2.0).round() as i64).collect();
+    bottoms.sort_unstable();
+    bottoms.dedup_by(|a, b| (*a - *b).abs() <= 3);
+    bottoms.len()
 }
 
 /// The recipient field that contains a character, for glyph errors.
@@ -676,5 +733,14 @@ mod tests {
             a, b,
             "regenerate templates/data.json with `letterpress data` (see templates/README.md)"
         );
+    }
+}
+#[cfg(test)]
+mod locate_tests {
+    #[test]
+    fn finds_a_line_in_a_recipient_table() {
+        let src = "[[recipient]]\nname = \"A\"\naddress = { street = \"14 Long Street\" }\n[[recipient]]\nname = \"B\"\n";
+        let r = super::locate_text(src, 0..13, "14 LONG STREET").unwrap();
+        assert_eq!(&src[r], "14 Long Street");
     }
 }
