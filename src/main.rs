@@ -82,6 +82,7 @@ fn run(
     let ok = summary.failed == 0;
     if args.format == Format::Json {
         let report = serde_json::json!({
+            "warnings": summary.warnings.iter().map(diag::to_json).collect::<Vec<_>>(),
             "ok": ok,
             "summary": summary,
             "jobs": jobs,
@@ -89,6 +90,9 @@ fn run(
         });
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         return Ok(ok);
+    }
+    if !args.quiet {
+        print_diags(&summary.warnings);
     }
     if !ok {
         print_diags(&summary.failures);

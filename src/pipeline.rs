@@ -66,6 +66,9 @@ pub struct Summary {
     pub failures: Vec<Diag>,
     /// How many packets failed.
     pub failed: usize,
+    /// Warnings from loading and typesetting (merged across recipients).
+    #[serde(skip)]
+    pub warnings: Vec<Diag>,
 }
 
 /// Wall time by stage.
@@ -187,6 +190,7 @@ struct Writer<'a> {
     epoch: Option<i64>,
     keep_going: bool,
     failures: Vec<(usize, Vec<Diag>)>,
+    warnings: Vec<Diag>,
 }
 
 impl<'a> Writer<'a> {
@@ -216,6 +220,7 @@ impl<'a> Writer<'a> {
             epoch: options.epoch,
             keep_going: options.keep_going,
             failures: vec![],
+            warnings: campaign.warnings.clone(),
         })
     }
 
@@ -228,7 +233,11 @@ impl<'a> Writer<'a> {
     fn take(&mut self, done: Done) {
         self.cpu += done.cpu;
         let packet = match done.result {
-            Ok(packet) => packet,
+            Ok(packet) => {
+                self.warnings.extend(packet.letter.warnings.iter().cloned());
+                self.warnings.extend(packet.envelope.warnings.iter().cloned());
+                packet
+            }
             Err(diags) if self.keep_going => {
                 self.failures.push((done.index, diags));
                 return;
@@ -366,6 +375,7 @@ impl<'a> Writer<'a> {
         let failed = self.failures.len();
         let failures = dedupe(self.failures.drain(..).flat_map(|(_, d)| d).collect());
         Ok(Summary {
+            warnings: dedupe(std::mem::take(&mut self.warnings)),
             failures,
             failed,
             zip: zip_path,

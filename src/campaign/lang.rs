@@ -194,9 +194,86 @@ impl Words {
     }
 }
 
+/// Honorifics a recipient can give for a derived salutation.
+pub const HONORIFICS: &[&str] = &["mr", "ms", "mrs", "dr", "prof"];
+
+impl Words {
+    /// The salutation for an honorific and a family name in this language, if
+    /// the language has a form that does not need more (a gender, a title).
+    pub fn salutation_for(&self, honorific: &str, family: &str) -> Option<String> {
+        let h = honorific.to_lowercase().trim_end_matches('.').to_string();
+        Some(match (self.code, h.as_str()) {
+            ("en", "mr") => format!("Dear Mr {family},"),
+            ("en", "ms") => format!("Dear Ms {family},"),
+            ("en", "mrs") => format!("Dear Mrs {family},"),
+            ("en", "dr") => format!("Dear Dr {family},"),
+            ("en", "prof") => format!("Dear Professor {family},"),
+            ("fr", "mr") => "Monsieur,".into(),
+            ("fr", "ms" | "mrs") => "Madame,".into(),
+            ("de", "mr") => format!("Sehr geehrter Herr {family},"),
+            ("de", "ms" | "mrs") => format!("Sehr geehrte Frau {family},"),
+            ("es", "mr") => format!("Estimado Sr. {family}:"),
+            ("es", "ms" | "mrs") => format!("Estimada Sra. {family}:"),
+            ("ru", "mr") => format!("Уважаемый господин {family}!"),
+            ("ru", "ms" | "mrs") => format!("Уважаемая госпожа {family}!"),
+            ("kk", "mr") => format!("Құрметті {family} мырза!"),
+            ("kk", "ms" | "mrs") => format!("Құрметті {family} ханым!"),
+            _ => return None,
+        })
+    }
+}
+
+/// The family name in a full name: the word written in capitals
+/// (`Sven-Olov CARLSSON`), else the last word; capitals become title case.
+pub fn family_name(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let caps = words.iter().rev().find(|w| {
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() > 1 && letters.iter().all(|c| c.is_uppercase())
+    });
+    let word = caps.or(words.last()).copied().unwrap_or("");
+    if word.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
+        title_case(word)
+    } else {
+        word.to_string()
+    }
+}
+
+/// `KHAMZAYEV` → `Khamzayev`, `MÜLLER-LÜDENSCHEIDT` → `Müller-Lüdenscheidt`.
+fn title_case(word: &str) -> String {
+    let mut out = String::new();
+    let mut start = true;
+    for c in word.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = !c.is_alphabetic();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn salutations() {
+        let en = words("en").unwrap();
+        assert_eq!(
+            en.salutation_for("Mr", &family_name("Sven-Olov CARLSSON")),
+            Some("Dear Mr Carlsson,".into())
+        );
+        let de = words("de").unwrap();
+        assert_eq!(
+            de.salutation_for("ms", &family_name("Anna Müller")),
+            Some("Sehr geehrte Frau Müller,".into())
+        );
+        let ru = words("ru").unwrap();
+        assert_eq!(ru.salutation_for("mr", "Иванов"), Some("Уважаемый господин Иванов!".into()));
+        assert_eq!(words("fr").unwrap().salutation_for("dr", "Martin"), None);
+    }
 
     #[test]
     fn dates() {

@@ -4,7 +4,7 @@
 pub mod lang;
 pub mod syntax;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,10 +15,11 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diag::{Diag, DiagResult, SourceFile, did_you_mean};
 use crate::postal::address::{self, Country, Parts};
+use crate::postal::translit;
 use crate::postal::{self, Envelope, Layout, Paper};
 use crate::sandbox;
 use lang::Words;
-use syntax::{RawAddress, RawLetter, RawMeta, RawRecipient, RawSender, TOP_LEVEL};
+use syntax::{Localized, RawAddress, RawLetter, RawMeta, RawRecipient, RawSender, TOP_LEVEL};
 
 /// A campaign that passed every check that needs no typesetting.
 #[derive(Debug)]
@@ -57,6 +58,8 @@ pub struct Campaign {
     pub recipients: Vec<Recipient>,
     /// Every input file as read, campaign file first (path relative to `dir`).
     pub inputs: Vec<Input>,
+    /// Warnings found while loading (a transliterated city, a lenient postcode).
+    pub warnings: Vec<Diag>,
 }
 
 /// An input file, kept byte for byte for the archive.
@@ -90,16 +93,34 @@ pub struct Sender {
 /// The letter text, checked.
 #[derive(Debug)]
 pub struct Letter {
-    /// Subject line.
-    pub subject: String,
-    /// The body markup.
-    pub body: Body,
-    /// Closing formula.
-    pub closing: String,
+    /// Subject line, by language (`""` for every language).
+    pub subject: Texts,
+    /// The body markup, by language (`""` for every language).
+    pub bodies: BTreeMap<String, Body>,
+    /// Closing formula, by language; empty for the language's default.
+    pub closing: Texts,
     /// Copies to.
     pub cc: Vec<String>,
     /// Enclosures line.
     pub enclosures: Option<String>,
+}
+
+impl Letter {
+    /// The body for a language.
+    pub fn body(&self, lang: &str) -> Option<&Body> {
+        self.bodies.get(lang).or_else(|| self.bodies.get(""))
+    }
+}
+
+/// A text that may differ by language; the key `""` serves every language.
+#[derive(Debug, Clone, Default)]
+pub struct Texts(pub BTreeMap<String, String>);
+
+impl Texts {
+    /// The text for a language.
+    pub fn get(&self, lang: &str) -> Option<&str> {
+        self.0.get(lang).or_else(|| self.0.get("")).map(String::as_str)
+    }
 }
 
 /// The letter body: Typst markup from a file or from the campaign file.
@@ -131,8 +152,10 @@ pub struct Recipient {
     pub role: Option<String>,
     /// Organisation.
     pub organisation: Option<String>,
-    /// Salutation.
+    /// Salutation (given, derived, or the language's neutral one).
     pub salutation: String,
+    /// The recipient's language.
+    pub words: &'static Words,
     /// The address as printed: destination format, country line if abroad.
     pub address_lines: Vec<address::Line>,
     /// Destination country.
@@ -265,7 +288,7 @@ impl Loader {
         let sender = self.sender(sender?);
         let letter = self.letter(letter?);
         let (meta, sender, letter) = (meta?, sender?, letter?);
-        let recipients = self.check_recipients(recipients, &sender, meta.french);
+        let recipients = self.check_recipients(recipients, &sender, &letter, &meta);
         let _ = path;
         Some(Campaign {
             path: path.to_path_buf(),
@@ -285,6 +308,7 @@ impl Loader {
             letter,
             recipients,
             inputs: std::mem::take(&mut self.inputs),
+            warnings: self.diags.iter().filter(|d| !d.is_error()).cloned().collect(),
         })
     }
 
@@ -576,63 +600,106 @@ impl Loader {
         }
     }
 
+    /// Resolves a text given once or per language, checking the language codes.
+    fn texts(&mut self, given: Option<&Spanned<Localized>>) -> Texts {
+        let mut out = BTreeMap::new();
+        match given.map(Spanned::get_ref) {
+            None => {}
+            Some(Localized::One(text)) => {
+                out.insert(String::new(), text.clone());
+            }
+            Some(Localized::Many(map)) => {
+                for (lang, text) in map {
+                    if lang::words(lang).is_none() {
+                        self.unknown_language(lang, text.span());
+                    }
+                    out.insert(lang.clone(), text.get_ref().clone());
+                }
+            }
+        }
+        Texts(out)
+    }
+
+    fn unknown_language(&mut self, lang: &str, span: Range<usize>) {
+        let known: Vec<&str> = lang::LANGUAGES.iter().map(|w| w.code).collect();
+        self.error(format!("unknown language `{lang}`"), span)
+            .notes
+            .push(format!("hint: known languages: {}", known.join(", ")));
+    }
+
     fn letter(&mut self, raw: RawLetter) -> Option<Letter> {
-        let body = match (&raw.body, &raw.body_file) {
+        let mut bodies = BTreeMap::new();
+        match (&raw.body, &raw.body_file) {
             (Some(_), Some(file)) => {
                 self.error(
                     "give the body either inline (`body`) or as a file (`body_file`), not both",
                     file.span(),
                 );
-                None
             }
             (None, None) => {
-                self.diags.push(
-                    Diag::error("the letter has no body")
-                        .hint("add `body_file = \"letter.typ\"` (a Typst file next to the campaign) or `body = '''…'''`"),
-                );
-                None
+                self.diags.push(Diag::error("the letter has no body").hint(
+                    "add `body_file = \"letter.typ\"` (a Typst file next to the campaign) or `body = '''…'''`",
+                ));
             }
             (Some(inline), None) => {
                 let raw_text = &self.file.text[inline.span()];
                 let text = inline.get_ref().clone();
                 let inline_offset =
                     literal_offset(raw_text, &text).map(|o| inline.span().start + o);
-                Some(Body {
+                let body = Body {
                     rel: "_letterpress/inline-body.typ".into(),
                     text,
                     inline_offset,
                     inline: true,
-                })
+                };
+                bodies.insert(String::new(), body);
             }
-            (None, Some(file)) => {
-                let (rel, bytes) = self.read_input(file, "body file")?;
-                match String::from_utf8(bytes) {
-                    Ok(text) => Some(Body { rel, text, inline_offset: None, inline: false }),
-                    Err(_) => {
-                        self.error(
-                            format!("body file `{}` is not valid UTF-8", file.get_ref()),
-                            file.span(),
-                        );
-                        None
+            (None, Some(files)) => {
+                let files: Vec<(String, Spanned<String>)> = match files.get_ref() {
+                    Localized::One(file) => {
+                        vec![(String::new(), Spanned::new(files.span(), file.clone()))]
+                    }
+                    Localized::Many(map) => {
+                        map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                    }
+                };
+                for (lang, file) in files {
+                    if !lang.is_empty() && lang::words(&lang).is_none() {
+                        self.unknown_language(&lang, file.span());
+                        continue;
+                    }
+                    let Some((rel, bytes)) = self.read_input(&file, "body file") else { continue };
+                    match String::from_utf8(bytes) {
+                        Ok(text) => {
+                            let body = Body { rel, text, inline_offset: None, inline: false };
+                            bodies.insert(lang, body);
+                        }
+                        Err(_) => {
+                            self.error(
+                                format!("body file `{}` is not valid UTF-8", file.get_ref()),
+                                file.span(),
+                            );
+                        }
                     }
                 }
             }
-        };
-        Some(Letter {
-            subject: raw.subject,
-            body: body?,
-            closing: raw.closing.unwrap_or_default(),
-            cc: raw.cc,
-            enclosures: raw.enclosures,
-        })
+        }
+        let subject = self.texts(Some(&raw.subject));
+        let closing = self.texts(raw.closing.as_ref());
+        if bodies.is_empty() {
+            return None;
+        }
+        Some(Letter { subject, bodies, closing, cc: raw.cc, enclosures: raw.enclosures })
     }
 
     fn check_recipients(
         &mut self,
         raws: Vec<(RawRecipient, Range<usize>)>,
         sender: &Sender,
-        french: bool,
+        letter: &Letter,
+        meta: &Meta,
     ) -> Vec<Recipient> {
+        let french = meta.french;
         let width = raws.len().to_string().len().max(3);
         let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         let mut out = vec![];
@@ -687,30 +754,63 @@ impl Loader {
                     candidate
                 }
             };
-            let country = self.country(&raw.address.country, Some(&who));
-            self.check_postcode(&raw.address, country, &who);
-            let Some(country) = country else { continue };
-            let street = raw.address.street.into_vec();
-            let mut name = vec![];
-            name.extend(raw.name.as_deref());
-            name.extend(raw.role.as_deref());
-            let parts = Parts {
-                name,
-                organisation: raw.organisation.as_deref(),
-                street: &street,
-                postcode: raw.address.postcode.as_ref().map(|p| p.get_ref().as_str()),
-                city: raw.address.city.as_deref(),
-                region: raw.address.region.as_deref(),
+            let words = match &raw.language {
+                None => meta.words,
+                Some(code) => match lang::words(code.get_ref()) {
+                    Some(words) => words,
+                    None => {
+                        self.unknown_language(code.get_ref(), code.span());
+                        continue;
+                    }
+                },
             };
-            let address_lines = address::format(&parts, country, &sender.country.code, french);
+            self.check_language(letter, words, &span, &who);
+            let lenient = match &raw.postcode_check {
+                None => false,
+                Some(v) if v.get_ref() == "warn" => true,
+                Some(v) if v.get_ref() == "error" => false,
+                Some(v) => {
+                    self.error(format!("unknown postcode_check `{}`", v.get_ref()), v.span())
+                        .notes
+                        .push("hint: use \"warn\" or \"error\"".into());
+                    false
+                }
+            };
+            let country = self.country(&raw.address.country, Some(&who));
+            self.check_postcode(&raw.address, country, &who, lenient);
+            let Some(country) = country else { continue };
+            let address_lines = self.address_lines(&raw, country, sender, french, &who);
+            let salutation = match (&raw.salutation, &raw.honorific) {
+                (Some(given), _) => given.clone(),
+                (None, Some(honorific)) => {
+                    let h = honorific.get_ref().to_lowercase().trim_end_matches('.').to_string();
+                    if !lang::HONORIFICS.contains(&h.as_str()) {
+                        self.error(
+                            format!("unknown honorific `{}`", honorific.get_ref()),
+                            honorific.span(),
+                        )
+                        .notes
+                        .push(format!("hint: known: {}", lang::HONORIFICS.join(", ")));
+                    }
+                    let family = raw
+                        .family_name
+                        .clone()
+                        .unwrap_or_else(|| lang::family_name(raw.name.as_deref().unwrap_or("")));
+                    words
+                        .salutation_for(&h, &family)
+                        .unwrap_or_else(|| words.salutation.to_string())
+                }
+                (None, None) => words.salutation.to_string(),
+            };
             out.push(Recipient {
+                words,
                 number,
                 folder: format!("{number:0width$}-{}", slug(&id)),
                 id,
                 name: raw.name,
                 role: raw.role,
                 organisation: raw.organisation,
-                salutation: raw.salutation.unwrap_or_default(),
+                salutation,
                 address_lines,
                 country,
                 email: raw.email,
@@ -721,7 +821,115 @@ impl Loader {
         out
     }
 
-    fn check_postcode(&mut self, raw: &RawAddress, country: Option<&Country>, who: &str) {
+    /// Checks that the letter has a body and a subject in the recipient's language.
+    fn check_language(&mut self, letter: &Letter, words: &Words, span: &Range<usize>, who: &str) {
+        let code = words.code;
+        let missing = [
+            ("body", letter.body(code).is_none()),
+            ("subject", letter.subject.get(code).is_none()),
+        ];
+        for (what, missing) in missing {
+            if missing {
+                let message =
+                    format!("the letter has no {what} in `{code}`, the recipient's language");
+                self.error(message, span.clone()).notes.extend([
+                    format!("recipient: {who}"),
+                    format!("hint: add a `{code}` entry to `{what}`"),
+                ]);
+            }
+        }
+    }
+
+    /// The printed address: free-form lines as written, or the structured
+    /// fields in the destination's format; the country line if abroad.
+    fn address_lines(
+        &mut self,
+        raw: &RawRecipient,
+        country: &'static Country,
+        sender: &Sender,
+        french: bool,
+        who: &str,
+    ) -> Vec<address::Line> {
+        let a = &raw.address;
+        let international = country.code != sender.country.code;
+        let line = |text: &str| address::Line { text: text.to_string(), wrap: false };
+        if let Some(lines) = &a.lines {
+            if !matches!(a.street, syntax::Lines::None) || a.postcode.is_some() || a.city.is_some()
+            {
+                self.error(
+                    "give the address either as `lines` or as fields (street, postcode, city), not both",
+                    a.country.span(),
+                )
+                .notes
+                .push(format!("recipient: {who}"));
+            }
+            let mut out: Vec<address::Line> = lines.iter().map(|l| line(l)).collect();
+            // The country line is ours to write: drop one the user wrote.
+            if out.last().is_some_and(|l| {
+                let t = l.text.trim().to_uppercase();
+                t == country.name_upper_en
+                    || t == country.name_upper_fr
+                    || t == country.name.to_uppercase()
+            }) {
+                out.pop();
+            }
+            if international {
+                out.push(line(address::country_line(country, french)));
+            }
+            return out;
+        }
+        let street = match &a.street {
+            syntax::Lines::None => vec![],
+            syntax::Lines::One(l) => vec![l.clone()],
+            syntax::Lines::Many(ls) => ls.clone(),
+        };
+        let mut name = vec![];
+        name.extend(raw.name.as_deref());
+        name.extend(raw.role.as_deref());
+        // International mail: the city in Latin script (postal.md §4.3).
+        let mut city = a.city.clone();
+        // Only where a published standard exists (Cyrillic, Greek); a city in
+        // Chinese or Japanese script stays as written for its own post.
+        if international
+            && let Some(native) = a.city.as_deref()
+            && !translit::is_latin(native)
+            && translit::standard_for(native).is_some()
+        {
+            city = Some(match &a.city_latin {
+                Some(latin) => latin.clone(),
+                None => {
+                    let latin = translit::romanize(native);
+                    let standard = translit::standard_for(native).unwrap_or("letter by letter");
+                    self.diags.push(
+                        Diag::warning(format!(
+                            "transliterated the city “{native}” as “{latin}” ({standard}) for international mail"
+                        ))
+                        .at(&self.file, a.country.span())
+                        .recipient(who)
+                        .hint("give `city_latin` in the address to choose the Latin form"),
+                    );
+                    latin
+                }
+            });
+        }
+        let parts = Parts {
+            name,
+            organisation: raw.organisation.as_deref(),
+            street: &street,
+            postcode: a.postcode.as_ref().map(|p| p.get_ref().as_str()),
+            city: city.as_deref(),
+            region: a.region.as_deref(),
+        };
+        address::format(&parts, country, &sender.country.code, french)
+    }
+
+    fn check_postcode(
+        &mut self,
+        raw: &RawAddress,
+        country: Option<&Country>,
+        who: &str,
+        lenient: bool,
+    ) {
         let (Some(country), Some(postcode)) = (country, &raw.postcode) else {
             return;
         };
@@ -729,10 +937,10 @@ impl Loader {
         if address::postcode_matches(country, code) {
             return;
         }
-        let mut diag =
-            Diag::error(format!("postcode `{code}` is not a valid postcode for {}", country.name))
-                .at(&self.file, postcode.span())
-                .recipient(who);
+        let message = format!("postcode `{code}` is not a valid postcode for {}", country.name);
+        let mut diag = if lenient { Diag::warning(message) } else { Diag::error(message) }
+            .at(&self.file, postcode.span())
+            .recipient(who);
         if code.chars().any(|c| !c.is_ascii() && c.is_alphabetic()) {
             diag =
                 diag.hint("it contains a non-Latin letter (a Cyrillic `В` looks like a Latin `B`)");
@@ -748,6 +956,11 @@ impl Loader {
                 country.name,
                 examples.replace(',', ", ")
             ));
+        }
+        if !lenient {
+            diag = diag.hint(
+                "if the postcode is right and the data out of date, set postcode_check = \"warn\" for this recipient",
+            );
         }
         self.diags.push(diag);
     }

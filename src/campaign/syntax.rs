@@ -61,6 +61,14 @@ pub struct RawAddress {
     pub region: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
     pub country: Spanned<String>,
+    /// Free-form lines printed as written, instead of the structured fields
+    /// (the country line rule still applies).
+    #[serde(default)]
+    pub lines: Option<Vec<String>>,
+    /// The city in Latin script, for international mail to an address in
+    /// another script (transliterated by ISO 9 when absent).
+    #[serde(default)]
+    pub city_latin: Option<String>,
 }
 
 /// One string or a list of strings.
@@ -109,21 +117,60 @@ pub struct RawSender {
     pub signature: Option<Spanned<String>>,
 }
 
+/// A text, or one text per language (`{ en = "…", fr = "…" }`).
+#[derive(Debug, Clone)]
+pub enum Localized {
+    /// The same for every language.
+    One(String),
+    /// Per language code.
+    Many(std::collections::BTreeMap<String, Spanned<String>>),
+}
+
+// By hand rather than `untagged`: serde's untagged enums buffer the input and
+// lose toml's spans, which the error messages need.
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Localized;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a string, or a table of strings by language like { en = \"…\", fr = \"…\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Localized, E> {
+                Ok(Localized::One(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Localized, A::Error> {
+                let mut out = std::collections::BTreeMap::new();
+                while let Some((lang, text)) = map.next_entry::<String, Spanned<String>>()? {
+                    out.insert(lang, text);
+                }
+                Ok(Localized::Many(out))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// `[letter]`: the text every recipient receives.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLetter {
-    /// The subject line.
-    pub subject: String,
+    /// The subject line (or one per language).
+    pub subject: Spanned<Localized>,
     /// The body as Typst markup, inline.
     #[serde(default)]
     pub body: Option<Spanned<String>>,
-    /// The body as a Typst file next to the campaign file.
+    /// The body as a Typst file next to the campaign file (or one per language).
     #[serde(default)]
-    pub body_file: Option<Spanned<String>>,
-    /// The closing formula (`Yours sincerely,`).
+    pub body_file: Option<Spanned<Localized>>,
+    /// The closing formula (`Yours sincerely,`), or one per language.
     #[serde(default)]
-    pub closing: Option<String>,
+    pub closing: Option<Spanned<Localized>>,
     /// Copies to: one line per person.
     #[serde(default)]
     pub cc: Vec<String>,
@@ -148,9 +195,23 @@ pub struct RawRecipient {
     /// Organisation.
     #[serde(default)]
     pub organisation: Option<String>,
-    /// The salutation (`Dear Minister,`); a neutral one by language otherwise.
+    /// The salutation (`Dear Minister,`); derived from honorific and family
+    /// name, or a neutral one by language otherwise.
     #[serde(default)]
     pub salutation: Option<String>,
+    /// Honorific for the derived salutation: `mr`, `ms`, `mrs`, `dr`, `prof`.
+    #[serde(default)]
+    pub honorific: Option<Spanned<String>>,
+    /// Family name for the derived salutation.
+    #[serde(default)]
+    pub family_name: Option<String>,
+    /// The recipient's language (default: the campaign's).
+    #[serde(default)]
+    pub language: Option<Spanned<String>>,
+    /// `"warn"` turns a postcode that does not match the country's pattern
+    /// into a warning (the data is not always up to date).
+    #[serde(default)]
+    pub postcode_check: Option<Spanned<String>>,
     /// Postal address.
     pub address: RawAddress,
     /// Optional e-mail address (kept in recipients.csv, not printed).

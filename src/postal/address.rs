@@ -24,6 +24,10 @@ pub struct Country {
     pub name_upper_fr: String,
     /// libaddressinput line template.
     pub fmt: String,
+    /// Line template for an address written in Latin script, where the
+    /// native order differs (Japan, China, Korea, …).
+    #[serde(default)]
+    pub lfmt: Option<String>,
     /// Fields that must be present (libaddressinput letters).
     #[serde(default)]
     pub require: String,
@@ -122,7 +126,15 @@ pub struct Line {
 /// border.
 pub fn format(parts: &Parts, dest: &Country, origin: &str, french: bool) -> Vec<Line> {
     let international = dest.code != origin;
-    let fmt = fmt_override(&dest.code).unwrap_or(&dest.fmt);
+    let latin = [parts.organisation, parts.postcode, parts.city, parts.region]
+        .into_iter()
+        .flatten()
+        .chain(parts.street.iter().map(String::as_str))
+        .all(super::translit::is_latin);
+    let fmt = match (&dest.lfmt, latin) {
+        (Some(lfmt), true) => lfmt.as_str(),
+        _ => fmt_override(&dest.code).unwrap_or(&dest.fmt),
+    };
     let upper = |field: char| dest.upper.contains(field) || (international && field == 'C');
     let mut lines = vec![];
     for template in fmt.split("%n") {

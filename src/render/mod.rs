@@ -34,6 +34,8 @@ pub struct Document {
     pub pdf: Vec<u8>,
     /// The laid-out pages (for the print files).
     pub pages: Vec<Page>,
+    /// Typst's warnings (an unknown font, a layout that did not converge).
+    pub warnings: Vec<Diag>,
 }
 
 /// A recipient's packet: the letter and the envelope.
@@ -76,11 +78,8 @@ impl<'c> Renderer<'c> {
     /// Prepares fonts, templates and geometry for a campaign.
     pub fn new(campaign: &'c Campaign, epoch: Option<i64>) -> Self {
         let mut extra = BTreeMap::new();
-        if campaign.letter.body.inline {
-            extra.insert(
-                campaign.letter.body.rel.clone(),
-                world::text_bytes(&campaign.letter.body.text),
-            );
+        for body in campaign.letter.bodies.values().filter(|b| b.inline) {
+            extra.insert(body.rel.clone(), world::text_bytes(&body.text));
         }
         let today = world::datetime(campaign.date);
         let base = Base::new(campaign.dir.clone(), extra, today);
@@ -139,20 +138,19 @@ impl<'c> Renderer<'c> {
             return_lines.push(country.clone());
             return_parts.push(country);
         }
-        let salutation = if r.salutation.is_empty() {
-            c.words.salutation.to_string()
-        } else {
-            r.salutation.clone()
-        };
-        let closing = if c.letter.closing.is_empty() { c.words.closing } else { &c.letter.closing };
+        // The recipient's language decides the words, the date and the body.
+        let words = r.words;
+        let lang = words.code;
+        let closing = c.letter.closing.get(lang).unwrap_or(words.closing);
+        let body = c.letter.body(lang).map(|b| format!("/{}", b.rel));
         json!({
             "campaign": {
                 "id": c.id,
                 "title": c.title,
-                "date": c.words.long_date(c.date.0, c.date.1, c.date.2),
-                "lang": c.words.code,
+                "date": words.long_date(c.date.0, c.date.1, c.date.2),
+                "lang": lang,
             },
-            "words": c.words,
+            "words": words,
             "sender": {
                 "name": s.name,
                 "title": s.title,
@@ -164,8 +162,8 @@ impl<'c> Renderer<'c> {
                 "return_parts": return_parts,
             },
             "letter": {
-                "subject": c.letter.subject,
-                "body": format!("/{}", c.letter.body.rel),
+                "subject": c.letter.subject.get(lang).unwrap_or_default(),
+                "body": body,
                 "closing": closing,
                 "cc": c.letter.cc,
                 "enclosures": c.letter.enclosures,
@@ -176,7 +174,7 @@ impl<'c> Renderer<'c> {
                 "name": r.name,
                 "role": r.role,
                 "organisation": r.organisation,
-                "salutation": salutation,
+                "salutation": r.salutation,
                 "address": r.address_lines,
                 "country": r.country.code,
                 "international": international,
@@ -235,8 +233,8 @@ impl<'c> Renderer<'c> {
         };
         let pdf =
             typst_pdf::pdf(&document, &options).map_err(|errors| self.convert(&doc, &errors))?;
-        let _ = r;
-        Ok(Document { pdf, pages: document.pages().to_vec() })
+        let warnings = diags.into_iter().map(|d| d.recipient(r.label())).collect();
+        Ok(Document { pdf, pages: document.pages().to_vec(), warnings })
     }
 
     /// Checks where the letter's text landed.
@@ -458,18 +456,15 @@ impl<'c> Renderer<'c> {
         let span = span.into();
         let id = span.id()?;
         let range = world.range(span)?;
-        let body = &self.campaign.letter.body;
         let vpath = id.vpath().get_with_slash().to_string();
-        if body.inline
-            && vpath == format!("/{}", body.rel)
-            && let Some(offset) = body.inline_offset
-        {
-            {
-                return Some((
-                    self.campaign.file.clone(),
-                    range.start + offset..range.end + offset,
-                ));
-            }
+        let inline = self
+            .campaign
+            .letter
+            .bodies
+            .values()
+            .find(|b| b.inline && vpath == format!("/{}", b.rel));
+        if let Some(offset) = inline.and_then(|b| b.inline_offset) {
+            return Some((self.campaign.file.clone(), range.start + offset..range.end + offset));
         }
         let text = match world.source(id) {
             Ok(source) => source.text().to_string(),

@@ -29,6 +29,11 @@ pub const FONTS: &[(&str, &[u8])] = &[
     ("NotoSans-Bold.ttf", include_bytes!("../../fonts/NotoSans-Bold.ttf")),
     ("NotoSans-Italic.ttf", include_bytes!("../../fonts/NotoSans-Italic.ttf")),
     ("NotoSans-BoldItalic.ttf", include_bytes!("../../fonts/NotoSans-BoldItalic.ttf")),
+    ("NotoSansArabic-Regular.ttf", include_bytes!("../../fonts/NotoSansArabic-Regular.ttf")),
+    ("NotoSansArabic-Bold.ttf", include_bytes!("../../fonts/NotoSansArabic-Bold.ttf")),
+    ("NotoSansHebrew-Regular.ttf", include_bytes!("../../fonts/NotoSansHebrew-Regular.ttf")),
+    ("NotoSansHebrew-Bold.ttf", include_bytes!("../../fonts/NotoSansHebrew-Bold.ttf")),
+    ("NotoSansCJK-Regular.ttc", include_bytes!("../../fonts/NotoSansCJK-Regular.ttc")),
 ];
 
 /// The built-in templates, served under `/_letterpress/`.
