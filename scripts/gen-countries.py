@@ -40,7 +40,11 @@ def main():
         row = {
             "code": code,
             "name": entry.get("common_name", entry["name"]),
-            "name_upper_en": data.get("name", entry.get("common_name", entry["name"]).upper()),
+            # Google's name, unless it abbreviates ("CZECH REP."): the UPU asks
+            # for the country written out in full.
+            "name_upper_en": data["name"]
+            if "name" in data and "." not in data["name"]
+            else entry.get("common_name", entry["name"]).upper(),
             "name_upper_fr": strip_accents(fr.gettext(entry["name"])).upper(),
             "google": os.path.exists(path),
         }

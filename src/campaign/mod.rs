@@ -2,6 +2,7 @@
 //! [`Campaign`], with every problem reported at once and pointed at its line.
 
 pub mod lang;
+pub mod source;
 pub mod syntax;
 
 use std::collections::{BTreeMap, HashMap};
@@ -164,8 +165,30 @@ pub struct Recipient {
     pub email: Option<String>,
     /// Telephone (not printed).
     pub phone: Option<String>,
-    /// Where the recipient's table is in the campaign file.
+    /// Where the recipient is: its table in the campaign file, or its row in
+    /// the recipients file.
     pub span: Range<usize>,
+    /// The file `span` points into.
+    pub source: Arc<SourceFile>,
+    /// Columns of a recipients file that no field maps (for the body).
+    pub extra: BTreeMap<String, String>,
+}
+
+/// A recipient before checking, with where it came from.
+struct Item {
+    raw: RawRecipient,
+    span: Range<usize>,
+    /// The recipients file, for a row of one.
+    file: Option<Arc<SourceFile>>,
+    /// The row number in that file.
+    row: usize,
+    extra: BTreeMap<String, String>,
+}
+
+impl Item {
+    fn toml(raw: RawRecipient, span: Range<usize>) -> Self {
+        Self { raw, span, file: None, row: 0, extra: BTreeMap::new() }
+    }
 }
 
 impl Recipient {
@@ -282,7 +305,15 @@ impl Loader {
         let meta: Option<RawMeta> = self.section(&root, "campaign");
         let sender: Option<RawSender> = self.section(&root, "sender");
         let letter: Option<RawLetter> = self.section(&root, "letter");
-        let recipients = self.recipients(&root);
+        let mut recipients: Vec<Item> =
+            self.recipients(&root).into_iter().map(|(raw, span)| Item::toml(raw, span)).collect();
+        recipients.extend(self.file_recipients(&root));
+        if recipients.is_empty() && self.diags.is_empty() {
+            self.diags.push(
+                Diag::error(format!("campaign file `{}` has no recipients", self.file.name))
+                    .hint("add one `[[recipient]]` table per addressee, or a `[recipients]` table naming a CSV or JSON file"),
+            );
+        }
 
         let meta = self.meta(meta?, overrides);
         let sender = self.sender(sender?);
@@ -361,13 +392,7 @@ impl Loader {
     /// Deserializes every `[[recipient]]` on its own, so one bad recipient
     /// does not hide the problems of the others.
     fn recipients(&mut self, root: &DeTable) -> Vec<(RawRecipient, Range<usize>)> {
-        let Some(value) = root.get("recipient") else {
-            self.diags.push(
-                Diag::error(format!("campaign file `{}` has no recipients", self.file.name))
-                    .hint("add one `[[recipient]]` table per addressee"),
-            );
-            return vec![];
-        };
+        let Some(value) = root.get("recipient") else { return vec![] };
         let Some(array) = value.get_ref().as_array() else {
             self.error("`recipient` must be a list of tables", value.span())
                 .notes
@@ -692,9 +717,55 @@ impl Loader {
         Some(Letter { subject, bodies, closing, cc: raw.cc, enclosures: raw.enclosures })
     }
 
+    /// Reads the recipients named by `[recipients]` (a CSV or JSON file).
+    fn file_recipients(&mut self, root: &DeTable) -> Vec<Item> {
+        if !root.contains_key("recipients") {
+            return vec![];
+        }
+        let Some(raw) = self.section::<source::RawSource>(root, "recipients") else {
+            return vec![];
+        };
+        let Some((rel, bytes)) = self.read_input(&raw.file, "recipients file") else {
+            return vec![];
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(err) => {
+                self.error(
+                    format!(
+                        "recipients file `{rel}` is not valid UTF-8 (at byte {})",
+                        err.utf8_error().valid_up_to()
+                    ),
+                    raw.file.span(),
+                )
+                .notes
+                .push("hint: save the file as UTF-8 (in a spreadsheet: CSV UTF-8)".into());
+                return vec![];
+            }
+        };
+        let dir = self.file.name.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+        let file = Arc::new(SourceFile { name: format!("{dir}{rel}"), text });
+        match source::read(&raw, &file) {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|row| Item {
+                    raw: row.raw,
+                    span: row.span,
+                    file: Some(file.clone()),
+                    row: row.row,
+                    extra: row.extra,
+                })
+                .collect(),
+            Err(diags) => {
+                self.diags.extend(diags);
+                vec![]
+            }
+        }
+    }
+
     fn check_recipients(
         &mut self,
-        raws: Vec<(RawRecipient, Range<usize>)>,
+        raws: Vec<Item>,
         sender: &Sender,
         letter: &Letter,
         meta: &Meta,
@@ -704,17 +775,25 @@ impl Loader {
         let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         let mut out = vec![];
         // Explicit ids first, so a derived id never takes an explicit one.
-        for (raw, _) in &raws {
+        for Item { raw, .. } in &raws {
             if let Some(id) = &raw.id {
                 seen.entry(id.get_ref().clone()).or_insert(id.span());
             }
         }
         let mut taken: HashMap<String, usize> = HashMap::new();
-        for (i, (raw, span)) in raws.into_iter().enumerate() {
+        let toml_file = self.file.clone();
+        let mut addresses: HashMap<String, (usize, String)> = HashMap::new();
+        for (i, item) in raws.into_iter().enumerate() {
+            let Item { raw, span, file, row, extra } = item;
+            // Problems in a row of a recipients file point into that file.
+            self.file = file.clone().unwrap_or_else(|| toml_file.clone());
             let number = i + 1;
             let shown =
                 raw.name.as_deref().or(raw.organisation.as_deref()).unwrap_or("").to_string();
-            let who = format!("#{number} ({shown})");
+            let who = match &file {
+                Some(file) => format!("#{number} ({shown}), row {row} of {}", file.name),
+                None => format!("#{number} ({shown})"),
+            };
             if raw.name.is_none() && raw.organisation.is_none() {
                 self.error("the recipient has neither a name nor an organisation", span.clone())
                     .notes
@@ -780,6 +859,20 @@ impl Loader {
             self.check_postcode(&raw.address, country, &who, lenient);
             let Some(country) = country else { continue };
             let address_lines = self.address_lines(&raw, country, sender, french, &who);
+            let key = format!(
+                "{}|{}",
+                shown.to_lowercase(),
+                address_lines.iter().map(|l| l.text.to_lowercase()).collect::<Vec<_>>().join("|")
+            );
+            if let Some((first, first_who)) = addresses.get(&key) {
+                let message = format!("recipient {who} has the same name and address as #{first}");
+                self.error(message, span.clone()).notes.extend([
+                    format!("recipient: {who}"),
+                    format!("hint: the first is {first_who}; remove one, or give them different ids on purpose by changing the name"),
+                ]);
+            } else {
+                addresses.insert(key, (number, who.clone()));
+            }
             let salutation = match (&raw.salutation, &raw.honorific) {
                 (Some(given), _) => given.clone(),
                 (None, Some(honorific)) => {
@@ -816,8 +909,11 @@ impl Loader {
                 email: raw.email,
                 phone: raw.phone,
                 span,
+                source: self.file.clone(),
+                extra,
             });
         }
+        self.file = toml_file;
         out
     }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The top-level keys of a campaign file.
-pub const TOP_LEVEL: &[&str] = &["campaign", "sender", "letter", "recipient"];
+pub const TOP_LEVEL: &[&str] = &["campaign", "sender", "letter", "recipient", "recipients"];
 
 /// `[campaign]`: what this mailing is and how it is printed.
 #[derive(Debug, Deserialize)]

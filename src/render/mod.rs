@@ -178,6 +178,7 @@ impl<'c> Renderer<'c> {
                 "address": r.address_lines,
                 "country": r.country.code,
                 "international": international,
+                "extra": r.extra,
             },
             "geometry": self.geometry,
         })
@@ -392,14 +393,13 @@ impl<'c> Renderer<'c> {
         if let Some(run) = widest.filter(|run| run.bbox.right() > allowed.right() + 0.05) {
             let text = run.text.replace('\u{a0}', " ");
             message.push_str(&format!(" (the line “{}” is too long)", text.trim()));
-            span =
-                locate_text(&self.campaign.file.text, r.span.clone(), text.trim()).unwrap_or(span);
+            span = locate_text(&r.source.text, r.span.clone(), text.trim()).unwrap_or(span);
         } else if bbox.bottom() > allowed.bottom() + 0.05 {
             message.push_str(&format!(" ({} lines are too many)", line_count(&inside)));
         }
         Some(
             Diag::error(message)
-                .at(&self.campaign.file, span)
+                .at(&r.source, span)
                 .label("in this recipient's address")
                 .hint(format!(
                     "the block covers x {:.1}–{:.1} mm, y {:.1}–{:.1} mm; the {area} allows x {:.1}–{:.1} mm, y {:.1}–{:.1} mm",
