@@ -89,7 +89,7 @@ pub fn read(source: &RawSource, file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<
         }
         match row(&mapping, &header, record, file) {
             Ok(row) => rows.push(row),
-            Err(diag) => diags.push(diag),
+            Err(diag) => diags.push(*diag),
         }
     }
     if diags.is_empty() { Ok(rows) } else { Err(diags) }
@@ -245,7 +245,7 @@ fn row(
     header: &[String],
     record: Record,
     file: &Arc<SourceFile>,
-) -> Result<Row, Diag> {
+) -> Result<Row, Box<Diag>> {
     let span = record.span.clone();
     let get = |field: &str| -> Vec<String> {
         mapping
