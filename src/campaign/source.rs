@@ -265,9 +265,8 @@ fn row(
             Some(column) => format!("the column `{column}` is empty in this row"),
             None => "map a column to `country` under [recipients.columns]".to_string(),
         };
-        return Err(Diag::error(format!("row {} has no country", record.row))
-            .at(file, span)
-            .hint(hint));
+        let diag = Diag::error(format!("row {} has no country", record.row)).at(file, span);
+        return Err(Box::new(diag.hint(hint)));
     };
     let lines = get("lines");
     let raw = RawRecipient {
