@@ -43,6 +43,51 @@ pub enum Command {
     /// Exits 0 when the rebuilt zip is byte-identical to the archive.
     /// Example: letterpress rebuild out/semenova-2018.zip -o rebuilt
     Rebuild(RebuildArgs),
+    /// List the recipients as letterpress understood them: id, name,
+    /// formatted address, language.
+    ///
+    /// Example: letterpress list campaigns/members.toml
+    List(ListArgs),
+    /// Create a ready-to-edit campaign (TOML, body, recipients CSV) that
+    /// builds as it is.
+    ///
+    /// Example: letterpress new my-campaign && letterpress build my-campaign/campaign.toml
+    New(NewArgs),
+    /// List the built-in templates, letter layouts, papers and envelopes.
+    Templates,
+    /// List the built-in fonts and the scripts they cover.
+    Fonts,
+    /// Print shell completions.
+    ///
+    /// Example: letterpress completions bash > /etc/bash_completion.d/letterpress
+    Completions(CompletionArgs),
+}
+
+/// `list`: the campaign.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The campaign file.
+    #[arg(value_name = "CAMPAIGN.toml")]
+    pub path: PathBuf,
+    /// How to report: `human` (default) or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `new`: where.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The folder to create (must not exist yet).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// `completions`: which shell.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `verify`: the archive.
@@ -94,6 +139,9 @@ pub struct BuildArgs {
     /// into failures.json and the summary, and the exit code is 1.
     #[arg(long)]
     pub keep_going: bool,
+    /// List the files the build would write, and stop.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// What every command that reads a campaign takes.
@@ -123,6 +171,9 @@ pub struct CampaignArgs {
     /// How to report: `human` (default) or `json` (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Only these recipients (ids, comma separated); packet numbers stay.
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 /// Output format for reports.

@@ -1,6 +1,7 @@
 //! letterpress: a campaign TOML → a letter and an envelope PDF per recipient → one zip.
 
 mod args;
+mod commands;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -18,6 +19,13 @@ use letterpress::pipeline;
 static CANCEL: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
+    // Output piped into `head` and closed early: end quietly, as Unix tools
+    // do, instead of failing to print. SAFETY: setting a signal disposition
+    // to its default at start-up, before any thread exists.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     // Ctrl-C: stop taking new packets, drop the temporary zip, exit 1. If the
     // handler cannot be installed the default (immediate exit) remains, and
@@ -29,8 +37,14 @@ fn main() -> ExitCode {
         Command::Data(args) => return finish(data(args)),
         Command::Verify(args) => return finish(verify(args)),
         Command::Rebuild(args) => return finish(rebuild(args)),
+        Command::List(args) => return finish(commands::list(args)),
+        Command::New(args) => return finish(commands::new(args)),
+        Command::Templates => return finish(commands::templates()),
+        Command::Fonts => return finish(commands::fonts()),
+        Command::Completions(args) => return finish(commands::completions(args)),
     };
-    match run(args, out, keep_going) {
+    let dry_run = matches!(&cli.command, Command::Build(b) if b.dry_run);
+    match run(args, out, keep_going, dry_run) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(diags) if args.format == Format::Json => {
@@ -56,6 +70,7 @@ fn run(
     args: &CampaignArgs,
     out: Option<std::path::PathBuf>,
     keep_going: bool,
+    dry_run: bool,
 ) -> Result<bool, Vec<Diag>> {
     let overrides = Overrides {
         paper: args.paper.clone(),
@@ -63,7 +78,14 @@ fn run(
         envelope: args.envelope.clone(),
         pdf_standard: args.pdf_standard.clone(),
     };
-    let campaign = campaign::load(&args.path, &overrides)?;
+    let mut campaign = campaign::load(&args.path, &overrides)?;
+    if !args.only.is_empty() {
+        commands::only(&mut campaign, &args.only)?;
+    }
+    if dry_run {
+        commands::dry_run(&campaign, out.as_deref());
+        return Ok(true);
+    }
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse().ok());
