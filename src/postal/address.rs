@@ -156,6 +156,10 @@ pub fn format(parts: &Parts, dest: &Country, origin: &str, french: bool) -> Vec<
                     line.push_str(&rest[..pos]);
                     let token = rest[pos + 1..].chars().next().unwrap_or(' ');
                     let value = match token {
+                        // Inside a line (`%A, %S`), several lines join with commas.
+                        'N' => (!parts.name.is_empty()).then(|| parts.name.join(", ")),
+                        'A' => (!parts.street.is_empty())
+                            .then(|| cased(&parts.street.join(", "), upper('A'))),
                         'O' => parts.organisation.map(|s| cased(s, upper('O'))),
                         'C' => parts.city.map(|s| cased(s, upper('C'))),
                         'S' => parts.region.map(|s| cased(s, upper('S'))),
@@ -260,6 +264,23 @@ mod tests {
         let p = Parts { postcode: Some("8001"), city: Some("Zürich"), ..parts(&street) };
         let lines = texts(format(&p, country("CH").unwrap(), "BE", true));
         assert_eq!(&lines[lines.len() - 2..], ["8001 ZÜRICH", "SUISSE"]);
+    }
+
+    #[test]
+    fn japan_from_abroad_in_latin_uses_lfmt() {
+        let street = vec!["2-3-1 Marunouchi, Chiyoda-ku".to_string()];
+        let p = Parts {
+            name: vec!["Taro Yamada"],
+            postcode: Some("100-0005"),
+            city: None,
+            region: Some("Tokyo"),
+            ..parts(&street)
+        };
+        let lines = texts(format(&p, country("JP").unwrap(), "BE", false));
+        assert_eq!(
+            lines,
+            ["Taro Yamada", "2-3-1 Marunouchi, Chiyoda-ku, TOKYO", "100-0005", "JAPAN"]
+        );
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! Recipients from files, and the workflow commands (issue "Recipients from
+//! the spreadsheets people actually have").
+
+#[path = "support/campaigns.rs"]
+mod support;
+
+use letterpress::render::Renderer;
+use support::*;
+
+#[test]
+fn csv_values_stay_exactly_as_written() {
+    let c = load(&root().join("campaigns/members.toml"));
+    // The empty row is skipped; five recipients remain, in file order.
+    let ids: Vec<&str> = c.recipients.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["claire-martin", "jan-novak", "marco-rossi", "hans-meier", "anna-schmidt"]);
+    // A byte-order mark, a `;` delimiter and quoted fields with `;`, `,` and a newline.
+    let lyon = recipient(&c, "claire-martin");
+    assert_eq!(lyon.organisation.as_deref(), Some("Ville de Lyon; Hôtel de Ville"));
+    assert_eq!(
+        lines(recipient(&c, "marco-rossi")),
+        [
+            "Marco Rossi",
+            "Consigliere",
+            "Comune di Bologna, Giunta",
+            "Piazza Maggiore 6",
+            "40124 BOLOGNA",
+            "ITALY"
+        ]
+    );
+    assert_eq!(
+        lines(recipient(&c, "jan-novak")),
+        ["Jan Novák", "Národní 1", "2nd floor", "110 00 PRAHA 1", "CZECHIA"]
+    );
+    // Leading zeros stay; "3.10" stays "3.10".
+    assert_eq!(lines(recipient(&c, "anna-schmidt"))[3], "01067 DRESDEN");
+    assert_eq!(
+        recipient(&c, "marco-rossi").extra.get("Member since").map(String::as_str),
+        Some("3.10")
+    );
+    // Rows point into the CSV, for errors.
+    assert!(lyon.source.name.ends_with("members/members.csv"), "{}", lyon.source.name);
+}
+
+#[test]
+fn unmapped_columns_reach_the_body() {
+    let c = load(&root().join("campaigns/members.toml"));
+    let renderer = Renderer::new(&c, None);
+    let text = letter_text(&renderer, recipient(&c, "marco-rossi"));
+    assert!(text.contains("representative of Emilia-Romagna"), "{text}");
+    assert!(text.contains("since 3.10."), "{text}");
+}
+
+#[test]
+fn json_recipients_keep_text_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string() + "\n[recipients]\nfile = \"people.json\"\n";
+    let json = r#"[
+      {"name": "Anna Schmidt", "street": "Marktplatz 1", "postcode": "01067", "city": "Dresden", "country": "DE", "ward": "Altstadt"},
+      {"name": "Jan Peeters", "street": "Kerkstraat 1", "postcode": "9000", "city": "Gent", "country": "BE"}
+    ]"#;
+    let c = load(&temp_campaign(&dir, &toml, &[("people.json", json)]));
+    assert_eq!(
+        lines(&c.recipients[0]),
+        ["Anna Schmidt", "Marktplatz 1", "01067 DRESDEN", "GERMANY"]
+    );
+    assert_eq!(c.recipients[0].extra.get("ward").map(String::as_str), Some("Altstadt"));
+    assert_eq!(lines(&c.recipients[1]), ["Jan Peeters", "Kerkstraat 1", "9000 GENT"]);
+}
+
+#[test]
+fn row_errors_name_the_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string()
+        + "\n[recipients]\nfile = \"list.csv\"\n\n[recipients.columns]\nname = \"Name\"\ncity = \"Town\"\ncountry = \"Land\"\n";
+    let csv = "Name,Town,Land\nAnna,Berlin,DE\nBob,Paris,\n,,\n";
+    let err = load_err(&temp_campaign(&dir, &toml, &[("list.csv", csv)]));
+    assert!(err.contains("error: row 3 has no country"), "{err}");
+    assert!(err.contains("list.csv:3:1"), "{err}");
+    assert!(err.contains("hint: the column `Land` is empty in this row"), "{err}");
+}
+
+#[test]
+fn a_mapping_to_a_missing_column_suggests_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string()
+        + "\n[recipients]\nfile = \"list.csv\"\n\n[recipients.columns]\nname = \"Nmae\"\ncountry = \"Country\"\n";
+    let err = load_err(&temp_campaign(&dir, &toml, &[("list.csv", "Name,Country\nAnna,DE\n")]));
+    assert!(err.contains("error: the recipients file has no column `Nmae`"), "{err}");
+    assert!(err.contains("hint: did you mean `Name`?"), "{err}");
+}
+
+#[test]
+fn duplicate_recipients_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string() + "\n[recipients]\nfile = \"list.csv\"\n";
+    let csv = "name,street,postcode,city,country\nAnna Schmidt,Marktplatz 1,01067,Dresden,DE\nAnna Schmidt,Marktplatz 1,01067,Dresden,DE\n";
+    let err = load_err(&temp_campaign(&dir, &toml, &[("list.csv", csv)]));
+    assert!(err.contains("has the same name and address as #1"), "{err}");
+    assert!(err.contains("row 3 of"), "{err}");
+}
+
+#[test]
+fn new_makes_a_campaign_that_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["new", "fresh"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["build", "fresh/campaign.toml", "-o", "out", "--quiet"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("out/fresh.zip").is_file());
+    // It refuses to overwrite.
+    let again = run(&["new", "fresh"], dir.path());
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("error: `fresh` already exists"));
+}
+
+#[test]
+fn list_json_is_the_recipients_as_understood() {
+    let out = run(&["list", "campaigns/semenova-2018.toml", "--format", "json"], &root());
+    assert!(out.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().map(Vec::len), Some(8));
+    assert_eq!(
+        list[1],
+        serde_json::json!({
+            "number": 2,
+            "id": "khamzayev",
+            "name": "Almaz KHAMZAYEV",
+            "organisation": null,
+            "language": "en",
+            "country": "BE",
+            "salutation": "Dear Ambassador,",
+            "address": [
+                "Almaz KHAMZAYEV",
+                "Ambassador of the Republic of Kazakhstan to the Kingdom of Belgium",
+                "Avenue Van Bever 30",
+                "1180 BRUSSELS"
+            ],
+            "extra": {}
+        })
+    );
+}
+
+#[test]
+fn only_and_dry_run() {
+    let out = run(
+        &["build", "campaigns/semenova-2018.toml", "--only", "kasymov,masimov", "--dry-run"],
+        &root(),
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("semenova-2018/packets/005-kasymov/letter.pdf"), "{text}");
+    assert!(text.contains("semenova-2018/packets/006-masimov/envelope.pdf"), "{text}");
+    assert!(!text.contains("001-carlsson"), "{text}");
+    assert!(text.trim_end().ends_with("2 packets"), "{text}");
+
+    let bad =
+        run(&["build", "campaigns/semenova-2018.toml", "--only", "kasimov", "--dry-run"], &root());
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("error: the campaign has no recipient `kasimov`"), "{err}");
+    assert!(err.contains("hint: did you mean `kasymov`?"), "{err}");
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string()
+        + r#"
+[[recipient]]
+name = "A"
+address = { street = "X 1", postcode = "1000", city = "Brussels", country = "XX" }
+"#;
+    let path = temp_campaign(&dir, &toml, &[]);
+    let out = run(&["check", path.to_str().unwrap(), "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    let error = &report["errors"][0];
+    assert_eq!(error["message"], "unknown country `XX`");
+    assert_eq!(error["recipients"][0], "#1 (A)");
+    assert_eq!(error["at"]["line"], 17);
+}
+
+#[test]
+fn completions_and_help_with_examples() {
+    let out = run(&["completions", "bash"], &root());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("_letterpress()"));
+    for command in ["build", "check", "list", "new", "verify", "rebuild", "data"] {
+        let help = run(&[command, "--help"], &root());
+        assert!(help.status.success());
+        assert!(
+            String::from_utf8_lossy(&help.stdout).contains("Example: letterpress"),
+            "{command}"
+        );
+    }
+}
