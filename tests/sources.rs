@@ -195,3 +195,38 @@ fn completions_and_help_with_examples() {
         );
     }
 }
+
+/// A spreadsheet (xlsx and ods, written by tests/fixtures/sheets/make.py):
+/// a Cyrillic sheet name after a decoy sheet, a text postcode with a leading
+/// zero, a number, a formula with its cached value, a date, an empty row.
+#[test]
+fn spreadsheets_read_as_the_text_they_show() {
+    for file in ["members.xlsx", "members.ods"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(root().join("tests/fixtures/sheets").join(file), dir.path().join(file))
+            .unwrap();
+        let toml = HEAD.to_string()
+            + &format!("\n[recipients]\nfile = \"{file}\"\nsheet = \"Получатели\"\n");
+        let c = load(&temp_campaign(&dir, &toml, &[]));
+        assert_eq!(c.recipients.len(), 2, "{file}");
+        let anna = &c.recipients[0];
+        assert_eq!(
+            lines(anna),
+            ["Anna Schmidt", "Marktplatz 1", "01067 DRESDEN", "GERMANY"],
+            "{file}"
+        );
+        assert_eq!(anna.extra.get("Score").map(String::as_str), Some("3.1"), "{file}");
+        assert_eq!(anna.extra.get("Total").map(String::as_str), Some("3"), "{file}");
+        assert_eq!(anna.extra.get("Joined").map(String::as_str), Some("2024-01-31"), "{file}");
+        let jan = &c.recipients[1];
+        assert_eq!(jan.extra.get("Score").map(String::as_str), Some("12"), "{file}");
+        assert_eq!(jan.extra.get("Joined").map(String::as_str), Some("2000-01-01"), "{file}");
+        assert_eq!(lines(jan), ["Jan Peeters", "Kerkstraat 1", "9000 GENT"], "{file}");
+
+        let wrong = HEAD.to_string()
+            + &format!("\n[recipients]\nfile = \"{file}\"\nsheet = \"Получатель\"\n");
+        let err = load_err(&temp_campaign(&dir, &wrong, &[]));
+        assert!(err.contains("has no sheet `Получатель`"), "{err}");
+        assert!(err.contains("did you mean `Получатели`?"), "{err}");
+    }
+}

@@ -728,6 +728,21 @@ impl Loader {
         let Some((rel, bytes)) = self.read_input(&raw.file, "recipients file") else {
             return vec![];
         };
+        let lower = rel.to_lowercase();
+        let spreadsheet =
+            [".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"].iter().any(|e| lower.ends_with(e));
+        let dir = self.file.name.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+        if spreadsheet {
+            // No text to show: errors name the sheet, row and column instead.
+            let file = Arc::new(SourceFile { name: format!("{dir}{rel}"), text: String::new() });
+            return match source::read_sheet(&raw, &bytes, &file) {
+                Ok(rows) => self.items(rows, &file),
+                Err(diags) => {
+                    self.diags.extend(diags);
+                    vec![]
+                }
+            };
+        }
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(err) => {
@@ -743,24 +758,27 @@ impl Loader {
                 return vec![];
             }
         };
-        let dir = self.file.name.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
         let file = Arc::new(SourceFile { name: format!("{dir}{rel}"), text });
         match source::read(&raw, &file) {
-            Ok(rows) => rows
-                .into_iter()
-                .map(|row| Item {
-                    raw: row.raw,
-                    span: row.span,
-                    file: Some(file.clone()),
-                    row: row.row,
-                    extra: row.extra,
-                })
-                .collect(),
+            Ok(rows) => self.items(rows, &file),
             Err(diags) => {
                 self.diags.extend(diags);
                 vec![]
             }
         }
+    }
+
+    /// Rows of a recipients file as recipients to check.
+    fn items(&self, rows: Vec<source::Row>, file: &Arc<SourceFile>) -> Vec<Item> {
+        rows.into_iter()
+            .map(|row| Item {
+                raw: row.raw,
+                span: row.span,
+                file: Some(file.clone()),
+                row: row.row,
+                extra: row.extra,
+            })
+            .collect()
     }
 
     fn check_recipients(

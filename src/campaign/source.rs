@@ -22,6 +22,9 @@ use crate::diag::{Diag, SourceFile, did_you_mean};
 pub struct RawSource {
     /// The file, next to the campaign file (`.csv` or `.json`).
     pub file: Spanned<String>,
+    /// The sheet of a spreadsheet (default: the first).
+    #[serde(default)]
+    pub sheet: Option<Spanned<String>>,
     /// CSV delimiter (one character); detected from the header when absent.
     #[serde(default)]
     pub delimiter: Option<Spanned<String>>,
@@ -79,6 +82,90 @@ pub struct Row {
 pub fn read(source: &RawSource, file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diag>> {
     let lower = file.name.to_lowercase();
     let table = if lower.ends_with(".json") { json_table(file)? } else { csv_table(source, file)? };
+    rows(source, table, file)
+}
+
+/// Reads the rows of a spreadsheet (.xlsx, .xls, .xlsb, .ods): the named
+/// sheet, or the first. Cells become the text a spreadsheet shows in its
+/// default format: text as typed, whole numbers without ".0", other numbers
+/// in their shortest form, dates as YYYY-MM-DD, formulas as their value.
+pub fn read_sheet(
+    source: &RawSource,
+    bytes: &[u8],
+    file: &Arc<SourceFile>,
+) -> Result<Vec<Row>, Vec<Diag>> {
+    use calamine::Reader;
+    let fail = |why: String| {
+        vec![Diag::error(format!("failed to read spreadsheet `{}` ({why})", file.name))]
+    };
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
+        .map_err(|e| fail(e.to_string()))?;
+    let names = book.sheet_names();
+    let name = match &source.sheet {
+        Some(sheet) if names.contains(sheet.get_ref()) => sheet.get_ref().clone(),
+        Some(sheet) => {
+            let mut diag =
+                Diag::error(format!("`{}` has no sheet `{}`", file.name, sheet.get_ref()));
+            if let Some(best) = did_you_mean(sheet.get_ref(), names.iter().map(String::as_str)) {
+                diag = diag.hint(format!("did you mean `{best}`?"));
+            }
+            return Err(vec![diag.hint(format!("its sheets: {}", names.join(", ")))]);
+        }
+        None => names.first().cloned().ok_or_else(|| fail("it has no sheets".into()))?,
+    };
+    let range = book.worksheet_range(&name).map_err(|e| fail(e.to_string()))?;
+    let mut header = vec![];
+    let mut records = vec![];
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    for (i, cells) in range.rows().enumerate() {
+        let values: Vec<String> = cells.iter().map(cell_text).collect();
+        if i == 0 {
+            header = values.iter().map(|h| h.trim().to_string()).collect();
+        } else {
+            records.push(Record { values, row: first_row + i + 1, span: 0..0 });
+        }
+    }
+    rows(source, (header, records), file)
+}
+
+/// The text a spreadsheet shows for a cell in its default format.
+pub fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => format!("{f}"),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        Data::DateTime(dt) => serial_date(dt.as_f64()),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A spreadsheet date serial (days since 1899-12-30) as YYYY-MM-DD, with the
+/// time when it has one.
+fn serial_date(serial: f64) -> String {
+    let days = serial.floor() as i64 - 25_569; // days since 1970-01-01
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
+    if secs == 0 {
+        format!("{year:04}-{month:02}-{day:02}")
+    } else {
+        format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
+    }
+}
+
+/// Turns a table into recipients through the column mapping.
+fn rows(source: &RawSource, table: Table, file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diag>> {
     let (header, records) = table;
     let mapping = mapping(source, &header)?;
     let mut rows = vec![];
