@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::json;
-use typst_layout::Page;
 
 use crate::bundle::{self, CsvRow, Entry, ZipOut};
 use crate::campaign::Campaign;
@@ -181,8 +180,9 @@ struct Writer<'a> {
     entries: Vec<Entry>,
     recipients: Vec<serde_json::Value>,
     rows: Vec<CsvRow>,
-    letters: Vec<Vec<Page>>,
-    envelopes: Vec<Vec<Page>>,
+    /// The current print part's finished PDFs.
+    letters: Vec<Vec<u8>>,
+    envelopes: Vec<Vec<u8>>,
     pages: usize,
     sheets: usize,
     cpu: Duration,
@@ -294,8 +294,8 @@ impl<'a> Writer<'a> {
         self.pages += pages;
         self.sheets += sheets;
         if self.zip.is_some() {
-            self.letters.push(packet.letter.pages);
-            self.envelopes.push(packet.envelope.pages);
+            self.letters.push(packet.letter.pdf);
+            self.envelopes.push(packet.envelope.pdf);
             if self.letters.len() >= self.campaign.print_part_size {
                 self.flush_print()?;
             }
@@ -318,7 +318,9 @@ impl<'a> Writer<'a> {
         let envelopes = std::mem::take(&mut self.envelopes);
         for (docs, kind, multiple) in [(letters, "letters", 2), (envelopes, "envelopes", 1)] {
             let name = format!("{kind}{suffix}.pdf");
-            let pdf = self.renderer.print_file(&docs, multiple, &name)?;
+            let pdf = bundle::merge_pdfs(&docs, multiple, &name).map_err(|why| {
+                vec![Diag::error(format!("failed to write print/{name} ({why})"))]
+            })?;
             if let Some(zip) = &mut self.zip {
                 self.entries.push(zip.add(&format!("{root}/print/{name}"), &pdf)?);
             }
