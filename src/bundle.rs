@@ -217,7 +217,7 @@ pub fn merge_pdfs(pdfs: &[Vec<u8>], multiple: usize, title: &str) -> Result<Vec<
             kids.push(id.into());
         }
         let mut count = pages.len();
-        while multiple > 1 && count % multiple != 0 {
+        while multiple > 1 && !count.is_multiple_of(multiple) {
             let mut blank = Dictionary::new();
             blank.set("Type", "Page");
             blank.set("Parent", pages_id);
