@@ -11,9 +11,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use typst::diag::{SourceDiagnostic, Warned};
-use typst::foundations::{Bytes, Content, Datetime, Smart};
-use typst::layout::{Abs, Frame, Sides};
-use typst::model::DocumentInfo;
+use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::FileId;
 use typst::{World, WorldExt};
 use typst_layout::{Page, PagedDocument};
@@ -479,59 +477,6 @@ impl<'c> Renderer<'c> {
             dir.join(vpath.trim_start_matches('/')).display().to_string()
         };
         Some((Arc::new(SourceFile { name, text }), range))
-    }
-
-    /// Exports many documents' pages as one PDF (the print files), padding
-    /// each to `multiple` pages with blank pages.
-    pub fn print_file(
-        &self,
-        docs: &[Vec<Page>],
-        multiple: usize,
-        title: &str,
-    ) -> Result<Vec<u8>, Vec<Diag>> {
-        let mut pages = typst::ecow::EcoVec::new();
-        for doc in docs {
-            for page in doc {
-                pages.push(page.clone());
-            }
-            let Some(last) = doc.last() else { continue };
-            let mut count = doc.len();
-            while multiple > 1 && count % multiple != 0 {
-                pages.push(blank(last));
-                count += 1;
-            }
-        }
-        let info = DocumentInfo {
-            title: Some(title.into()),
-            author: vec![self.campaign.sender.name.clone().into()],
-            ..DocumentInfo::default()
-        };
-        let document = PagedDocument::new(pages, info);
-        let options = PdfOptions {
-            ident: Smart::Custom(format!("{}/{title}", self.campaign.id)),
-            timestamp: self.timestamp,
-            standards: self.standards.clone(),
-            tagged: false,
-            ..PdfOptions::default()
-        };
-        typst_pdf::pdf(&document, &options).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| Diag::error(format!("failed to write {title} ({})", e.message)))
-                .collect()
-        })
-    }
-}
-
-/// A blank page of the same size as `like`.
-fn blank(like: &Page) -> Page {
-    Page {
-        frame: Frame::hard(like.frame.size()),
-        bleed: Sides::splat(Abs::zero()),
-        fill: like.fill.clone(),
-        numbering: None,
-        supplement: Content::empty(),
-        number: like.number + 1,
     }
 }
 
