@@ -161,6 +161,14 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
         envelope: get("/campaign/envelope"),
         pdf_standard: get("/campaign/pdf_standard"),
     };
+    let inside = Path::new(&campaign_file)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside || !archive.entries.contains_key(&format!("{root}/source/{campaign_file}")) {
+        return Err(vec![Diag::error(format!(
+            "the manifest's campaign file `{campaign_file}` is not in the archive's source/"
+        ))]);
+    }
     let campaign = campaign::load(&tmp.path().join(&campaign_file), &overrides)?;
     let out = tmp.path().join(".letterpress-rebuild");
     let options = pipeline::Options {
@@ -169,7 +177,12 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
         epoch: archive.manifest.pointer("/campaign/source_date_epoch").and_then(Value::as_i64),
         cancel: None,
         progress: None,
-        keep_going: false,
+        // An archive built with --keep-going is rebuilt the same way.
+        keep_going: archive
+            .manifest
+            .get("failed")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty()),
     };
     let summary = pipeline::run(&campaign, &options)?;
     let rebuilt_path = summary.zip.ok_or_else(|| vec![Diag::error("the rebuild wrote no zip")])?;

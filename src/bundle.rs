@@ -185,10 +185,25 @@ pub fn merge_pdfs(pdfs: &[Vec<u8>], multiple: usize, title: &str) -> Result<Vec<
     let mut out = Document::with_version("1.7");
     let pages_id = out.new_object_id();
     let mut kids: Vec<Object> = vec![];
+    // The first document's catalog and info carry the metadata every input
+    // shares (XMP with the PDF/A identification, output intent, language,
+    // author, dates); the print file keeps them.
+    let mut first: Option<(Dictionary, Dictionary)> = None;
     for pdf in pdfs {
         let mut doc = Document::load_mem(pdf).map_err(|e| e.to_string())?;
         doc.renumber_objects_with(out.max_id + 1);
         out.max_id = doc.max_id;
+        if first.is_none() {
+            let catalog = doc.catalog().map(Dictionary::clone).unwrap_or_default();
+            let info = doc
+                .trailer
+                .get(b"Info")
+                .and_then(Object::as_reference)
+                .and_then(|id| doc.get_dictionary(id))
+                .map(Dictionary::clone)
+                .unwrap_or_default();
+            first = Some((catalog, info));
+        }
         let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
         // Inheritable page attributes live on the page tree nodes we drop.
         let mut fixed: Vec<(ObjectId, Dictionary)> = vec![];
@@ -234,19 +249,44 @@ pub fn merge_pdfs(pdfs: &[Vec<u8>], multiple: usize, title: &str) -> Result<Vec<
     tree.set("Count", kids.len() as i64);
     tree.set("Kids", kids);
     out.objects.insert(pages_id, Object::Dictionary(tree));
+    let (first_catalog, first_info) = first.unwrap_or_default();
     let mut catalog = Dictionary::new();
     catalog.set("Type", "Catalog");
     catalog.set("Pages", pages_id);
+    for key in [b"Metadata".as_slice(), b"OutputIntents", b"Lang"] {
+        if let Ok(value) = first_catalog.get(key) {
+            catalog.set(key.to_vec(), value.clone());
+        }
+    }
     let catalog_id = out.add_object(catalog);
     out.trailer.set("Root", catalog_id);
     let mut info = Dictionary::new();
-    info.set("Title", Object::string_literal(title));
-    info.set("Producer", Object::string_literal("letterpress"));
+    for key in
+        [b"Title".as_slice(), b"Author", b"Creator", b"Producer", b"CreationDate", b"ModDate"]
+    {
+        if let Ok(value) = first_info.get(key) {
+            info.set(key.to_vec(), value.clone());
+        }
+    }
+    if !info.has(b"Title") {
+        info.set("Title", Object::string_literal(title));
+    }
     let info_id = out.add_object(info);
     out.trailer.set("Info", info_id);
+    // A fixed file identifier, derived from the content (PDF/A wants one).
+    let digest =
+        Sha256::digest([title.as_bytes(), pdfs.first().map_or(&[][..], |p| p.as_slice())].concat());
+    let id = Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
+    out.trailer.set("ID", vec![id.clone(), id]);
     out.prune_objects();
     out.renumber_objects();
     out.compress();
+    // PDF/A readers look for the XMP metadata uncompressed, as Typst wrote it.
+    let metadata =
+        out.catalog().ok().and_then(|c| c.get(b"Metadata").and_then(Object::as_reference).ok());
+    if let Some(Ok(Object::Stream(stream))) = metadata.map(|id| out.get_object_mut(id)) {
+        stream.decompress().map_err(|e| e.to_string())?;
+    }
     let mut bytes = vec![];
     out.save_to(&mut bytes).map_err(|e| e.to_string())?;
     Ok(bytes)

@@ -136,7 +136,10 @@ pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
     let mut files = SimpleFiles::new();
     let mut ids: Vec<(Arc<SourceFile>, usize)> = vec![];
     let mut id_of = |file: &Arc<SourceFile>, files: &mut SimpleFiles<String, String>| {
-        if let Some((_, id)) = ids.iter().find(|(f, _)| f == file) {
+        if let Some((_, id)) = ids
+            .iter()
+            .find(|(f, _)| Arc::ptr_eq(f, file) || (f.name == file.name && f.text == file.text))
+        {
             return *id;
         }
         let id = files.add(file.name.clone(), file.text.clone());
@@ -195,6 +198,29 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// [`line_col`] through a line index kept per file, for reports of many
+/// thousands of diagnostics on one large file.
+fn indexed_line_col(file: &Arc<SourceFile>, offset: usize) -> (usize, usize) {
+    thread_local! {
+        static INDEX: std::cell::RefCell<Option<(Arc<SourceFile>, Vec<usize>)>> = const { std::cell::RefCell::new(None) };
+    }
+    INDEX.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if !cell.as_ref().is_some_and(|(f, _)| Arc::ptr_eq(f, file)) {
+            let starts = std::iter::once(0)
+                .chain(file.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            *cell = Some((file.clone(), starts));
+        }
+        let Some((_, starts)) = cell.as_ref() else { return line_col(&file.text, offset) };
+        let offset = offset.min(file.text.len());
+        let line = starts.partition_point(|&start| start <= offset);
+        let start = starts[line.saturating_sub(1)];
+        let column = file.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    })
+}
+
 /// Suggests the closest candidate for a misspelt name, if one is close enough.
 pub fn did_you_mean<'a>(
     given: &str,
@@ -208,10 +234,36 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// Keeps at most `limit` diagnostics with the same message and folds the
+/// rest into a note on the last one kept, so 100,000 identical problems do
+/// not bury the screen.
+pub fn fold(diags: &[Diag], limit: usize) -> Vec<Diag> {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for d in diags {
+        *count.entry(d.message.as_str()).or_default() += 1;
+    }
+    let mut shown: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out = vec![];
+    for d in diags {
+        let n = shown.entry(d.message.as_str()).or_default();
+        *n += 1;
+        if *n > limit {
+            continue;
+        }
+        let mut d = d.clone();
+        let total = count[d.message.as_str()];
+        if *n == limit && total > limit {
+            d.notes.push(format!("… and {} more like this", total - limit));
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// A diagnostic as JSON: message, file, line, column, recipient and hints.
 pub fn to_json(diag: &Diag) -> serde_json::Value {
     let at = diag.primary.as_ref().map(|loc| {
-        let (line, column) = line_col(&loc.file.text, loc.range.start);
+        let (line, column) = indexed_line_col(&loc.file, loc.range.start);
         serde_json::json!({ "file": loc.file.name, "line": line, "column": column })
     });
     let note = |prefix: &str| -> Vec<String> {

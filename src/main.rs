@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::ColorChoice;
 
 use args::{CampaignArgs, Cli, Command, Format};
 use letterpress::campaign::{self, Overrides};
@@ -271,6 +271,7 @@ fn progress(done: usize, total: usize) {
 fn print_diags(diags: &[Diag]) {
     let choice =
         if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
-    let mut stderr = StandardStream::stderr(choice);
-    diag::emit(&mut stderr, diags);
+    let mut stderr = codespan_reporting::term::termcolor::BufferedStandardStream::stderr(choice);
+    diag::emit(&mut stderr, &diag::fold(diags, 20));
+    let _ = std::io::Write::flush(&mut stderr);
 }

@@ -395,6 +395,26 @@ impl<'a> Writer<'a> {
         })
     }
 
+    /// A diagnostic as JSON with its file named relative to the campaign
+    /// folder, so the archive does not depend on where the build ran.
+    fn portable(&self, diag: &Diag) -> serde_json::Value {
+        let mut json = crate::diag::to_json(diag);
+        let c = self.campaign;
+        if let Some(file) = json.pointer_mut("/at/file") {
+            let name = file.as_str().unwrap_or_default().to_string();
+            let rel = if name == c.file.name {
+                c.inputs.first().map(|i| i.rel.clone()).unwrap_or(name)
+            } else {
+                let base = c.path.parent().map(|p| p.display().to_string()).unwrap_or_default();
+                name.strip_prefix(&base)
+                    .map(|r| r.trim_start_matches('/').to_string())
+                    .unwrap_or(name)
+            };
+            *file = serde_json::Value::String(rel);
+        }
+        json
+    }
+
     /// `failures.json`: the packets left out with `--keep-going`, and why.
     fn failures_json(&self) -> serde_json::Value {
         let list: Vec<_> = self
@@ -407,7 +427,7 @@ impl<'a> Writer<'a> {
                     "id": r.id,
                     "name": r.name,
                     "organisation": r.organisation,
-                    "errors": diags.iter().filter(|d| d.is_error()).map(crate::diag::to_json).collect::<Vec<_>>(),
+                    "errors": diags.iter().filter(|d| d.is_error()).map(|d| self.portable(d)).collect::<Vec<_>>(),
                 })
             })
             .collect();

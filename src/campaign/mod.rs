@@ -8,7 +8,7 @@ pub mod syntax;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -347,7 +347,7 @@ impl Loader {
     /// guess what was meant.
     fn toml_error(&mut self, err: &toml::de::Error, who: Option<&str>) {
         let span = err.span().unwrap_or(0..0);
-        let message = err.message().trim().to_string();
+        let message = plain_types(err.message().trim());
         let mut diag = Diag::error(first_line(&message).to_string()).at(&self.file, span);
         if let Some(who) = who {
             diag = diag.recipient(who);
@@ -565,10 +565,20 @@ impl Loader {
 
     fn sender(&mut self, raw: RawSender) -> Option<Sender> {
         let country = self.country(&raw.address.country, None);
-        let signature = raw
-            .signature
-            .as_ref()
-            .and_then(|sig| self.read_input(sig, "signature image").map(|i| i.0));
+        let signature = raw.signature.as_ref().and_then(|sig| {
+            let (rel, bytes) = self.read_input(sig, "signature image")?;
+            if !is_image(&bytes) {
+                self.error(
+                    format!(
+                        "signature image `{}` is not a PNG, JPEG, GIF, WebP or SVG file",
+                        sig.get_ref()
+                    ),
+                    sig.span(),
+                );
+                return None;
+            }
+            Some(rel)
+        });
         let country = country?;
         let street = raw.address.street.into_vec();
         let parts = Parts {
@@ -607,6 +617,11 @@ impl Loader {
                 return None;
             }
         };
+        const MAX_INPUT: u64 = 64 * 1024 * 1024;
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_INPUT) {
+            self.error(format!("{what} `{}` is larger than 64 MiB", rel.get_ref()), rel.span());
+            return None;
+        }
         match std::fs::read(&path) {
             Ok(bytes) => {
                 let rel = sandbox::relative(&self.dir, &path);
@@ -812,6 +827,15 @@ impl Loader {
                 Some(file) => format!("#{number} ({shown}), row {row} of {}", file.name),
                 None => format!("#{number} ({shown})"),
             };
+            if let Some((field, length)) = too_long(&raw) {
+                self.error(
+                    format!("the recipient's {field} is {length} characters long; at most {MAX_FIELD} fit on a letter"),
+                    span.clone(),
+                )
+                .notes
+                .push(format!("recipient: {who}"));
+                continue;
+            }
             if raw.name.is_none() && raw.organisation.is_none() {
                 self.error("the recipient has neither a name nor an organisation", span.clone())
                     .notes
@@ -1129,6 +1153,58 @@ pub fn slug(text: &str) -> String {
     let out: String = out.trim_end_matches('-').chars().take(40).collect();
     let out = out.trim_end_matches('-').to_string();
     if out.is_empty() { "recipient".into() } else { out }
+}
+
+/// Whether bytes start like an image Typst can show.
+fn is_image(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(512)];
+    head.starts_with(b"\x89PNG\r\n\x1a\n")
+        || head.starts_with(&[0xFF, 0xD8, 0xFF])
+        || head.starts_with(b"GIF8")
+        || (head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP"))
+        || String::from_utf8_lossy(head).contains("<svg")
+}
+
+/// The longest text a recipient field may hold: a field longer than this
+/// cannot fit any address block and would only make typesetting slow.
+pub const MAX_FIELD: usize = 500;
+
+/// The first recipient field longer than [`MAX_FIELD`] characters.
+fn too_long(raw: &RawRecipient) -> Option<(&'static str, usize)> {
+    let a = &raw.address;
+    let street: Vec<&str> = match &a.street {
+        syntax::Lines::None => vec![],
+        syntax::Lines::One(l) => vec![l.as_str()],
+        syntax::Lines::Many(ls) => ls.iter().map(String::as_str).collect(),
+    };
+    let fields = [
+        ("name", raw.name.as_deref()),
+        ("role", raw.role.as_deref()),
+        ("organisation", raw.organisation.as_deref()),
+        ("salutation", raw.salutation.as_deref()),
+        ("family name", raw.family_name.as_deref()),
+        ("city", a.city.as_deref()),
+        ("region", a.region.as_deref()),
+        ("postcode", a.postcode.as_ref().map(|p| p.get_ref().as_str())),
+    ];
+    let lines = street
+        .into_iter()
+        .chain(a.lines.iter().flatten().map(String::as_str))
+        .map(|l| ("address", Some(l)));
+    fields.into_iter().chain(lines).find_map(|(field, text)| {
+        let length = text?.chars().count();
+        (length > MAX_FIELD).then_some((field, length))
+    })
+}
+
+/// Speaks of tables where serde speaks of our internal types
+/// ("expected struct RawAddress" → "expected a table").
+fn plain_types(message: &str) -> String {
+    static STRUCT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"struct Raw\w+( with \d+ elements?)?").unwrap_or_else(|_| unreachable!())
+    });
+    let out = STRUCT.replace_all(message, "a table").into_owned();
+    if out.starts_with("invalid length") { "expected a table, not a list".into() } else { out }
 }
 
 /// The first line of a multi-line serde message.

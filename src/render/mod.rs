@@ -428,7 +428,12 @@ impl<'c> Renderer<'c> {
                     diag = diag.at(&file, range);
                 }
                 for hint in &d.hints {
-                    let text = hint.v.replace("the `--root` argument", "the campaign folder");
+                    // Typst's CLI hints (`--root`) do not apply: the root is the campaign folder.
+                    let text = if hint.v.contains("--root") {
+                        "files must lie inside the campaign folder".to_string()
+                    } else {
+                        hint.v.to_string()
+                    };
                     match self.locate(world, hint.span) {
                         Some((file, range)) => diag = diag.also(&file, range, &text),
                         None => diag = diag.hint(text),
