@@ -194,13 +194,13 @@ pub fn merge_pdfs(pdfs: &[Vec<u8>], multiple: usize, title: &str) -> Result<Vec<
         doc.renumber_objects_with(out.max_id + 1);
         out.max_id = doc.max_id;
         if first.is_none() {
-            let catalog = doc.catalog().map(Dictionary::clone).unwrap_or_default();
+            let catalog = doc.catalog().cloned().unwrap_or_default();
             let info = doc
                 .trailer
                 .get(b"Info")
                 .and_then(Object::as_reference)
                 .and_then(|id| doc.get_dictionary(id))
-                .map(Dictionary::clone)
+                .cloned()
                 .unwrap_or_default();
             first = Some((catalog, info));
         }
