@@ -492,7 +492,9 @@ pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
         let who = diag.notes.iter().find(|n| n.starts_with("recipient: ")).cloned();
         match seen.get(&key) {
             Some(&i) => {
-                if let Some(who) = who {
+                if let Some(who) = who
+                    && !out[i].notes.contains(&who)
+                {
                     out[i].notes.push(who);
                 }
             }

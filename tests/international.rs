@@ -188,7 +188,7 @@ fn cyrillic_city_is_transliterated_for_international_mail() {
         + r#"
 [[recipient]]
 name = "Иван Иванов"
-address = { street = "ул. Тверская, 7", postcode = "125009", city = "Москва", city_latin = "Moscow", country = "RU" }
+address = { street = "ул. Тверская, 7", postcode = "125009", city = "Москва", city_latin = "Moscow", region = "Moscow", country = "RU" }
 "#;
     let c = load(&temp_campaign(&dir, &toml, &[]));
     assert!(lines(&c.recipients[0]).contains(&"MOSCOW"));

@@ -177,6 +177,9 @@ pub struct Recipient {
 /// A recipient before checking, with where it came from.
 struct Item {
     raw: RawRecipient,
+    /// Position in the campaign, from 1: the `[[recipient]]` tables first
+    /// (counting those that failed to deserialize), then the file's rows.
+    number: usize,
     span: Range<usize>,
     /// The recipients file, for a row of one.
     file: Option<Arc<SourceFile>>,
@@ -186,8 +189,8 @@ struct Item {
 }
 
 impl Item {
-    fn toml(raw: RawRecipient, span: Range<usize>) -> Self {
-        Self { raw, span, file: None, row: 0, extra: BTreeMap::new() }
+    fn toml(raw: RawRecipient, span: Range<usize>, number: usize) -> Self {
+        Self { raw, number, span, file: None, row: 0, extra: BTreeMap::new() }
     }
 }
 
@@ -305,9 +308,17 @@ impl Loader {
         let meta: Option<RawMeta> = self.section(&root, "campaign");
         let sender: Option<RawSender> = self.section(&root, "sender");
         let letter: Option<RawLetter> = self.section(&root, "letter");
-        let mut recipients: Vec<Item> =
-            self.recipients(&root).into_iter().map(|(raw, span)| Item::toml(raw, span)).collect();
-        recipients.extend(self.file_recipients(&root));
+        let mut recipients: Vec<Item> = self
+            .recipients(&root)
+            .into_iter()
+            .map(|(raw, span, n)| Item::toml(raw, span, n))
+            .collect();
+        let tables =
+            root.get("recipient").and_then(|v| v.get_ref().as_array()).map_or(0, |a| a.len());
+        for (k, mut item) in self.file_recipients(&root).into_iter().enumerate() {
+            item.number = tables + k + 1;
+            recipients.push(item);
+        }
         if recipients.is_empty() && self.diags.is_empty() {
             self.diags.push(
                 Diag::error(format!("campaign file `{}` has no recipients", self.file.name))
@@ -391,7 +402,7 @@ impl Loader {
 
     /// Deserializes every `[[recipient]]` on its own, so one bad recipient
     /// does not hide the problems of the others.
-    fn recipients(&mut self, root: &DeTable) -> Vec<(RawRecipient, Range<usize>)> {
+    fn recipients(&mut self, root: &DeTable) -> Vec<(RawRecipient, Range<usize>, usize)> {
         let Some(value) = root.get("recipient") else { return vec![] };
         let Some(array) = value.get_ref().as_array() else {
             self.error("`recipient` must be a list of tables", value.span())
@@ -403,7 +414,7 @@ impl Loader {
         for (i, item) in array.iter().enumerate() {
             let who = format!("#{} ({})", i + 1, raw_name(item.get_ref()));
             match RawRecipient::deserialize(ValueDeserializer::from(item.clone())) {
-                Ok(raw) => out.push((raw, item.span())),
+                Ok(raw) => out.push((raw, item.span(), i + 1)),
                 Err(err) => self.toml_error(&err, Some(&who)),
             }
         }
@@ -788,6 +799,7 @@ impl Loader {
         rows.into_iter()
             .map(|row| Item {
                 raw: row.raw,
+                number: 0, // set by the caller, after the `[[recipient]]` tables
                 span: row.span,
                 file: Some(file.clone()),
                 row: row.row,
@@ -816,11 +828,10 @@ impl Loader {
         let mut taken: HashMap<String, usize> = HashMap::new();
         let toml_file = self.file.clone();
         let mut addresses: HashMap<String, (usize, String)> = HashMap::new();
-        for (i, item) in raws.into_iter().enumerate() {
-            let Item { raw, span, file, row, extra } = item;
+        for item in raws {
+            let Item { raw, number, span, file, row, extra } = item;
             // Problems in a row of a recipients file point into that file.
             self.file = file.clone().unwrap_or_else(|| toml_file.clone());
-            let number = i + 1;
             let shown =
                 raw.name.as_deref().or(raw.organisation.as_deref()).unwrap_or("").to_string();
             let who = match &file {
@@ -1021,6 +1032,22 @@ impl Loader {
             syntax::Lines::One(l) => vec![l.clone()],
             syntax::Lines::Many(ls) => ls.clone(),
         };
+        // The fields the destination's post requires (libaddressinput
+        // `require`): a missing street, city or postcode is an error, a
+        // missing region a warning (people often leave it out).
+        for (letter, what, present) in [
+            ('A', "street", !street.is_empty()),
+            ('C', "city", a.city.is_some()),
+            ('Z', "postcode", a.postcode.is_some()),
+            ('S', "region", a.region.is_some()),
+        ] {
+            if country.require.contains(letter) && !present {
+                let message = format!("the address has no {what}, which {} requires", country.name);
+                let diag =
+                    if letter == 'S' { Diag::warning(message) } else { Diag::error(message) };
+                self.diags.push(diag.at(&self.file, a.country.span()).recipient(who));
+            }
+        }
         let mut name = vec![];
         name.extend(raw.name.as_deref());
         name.extend(raw.role.as_deref());

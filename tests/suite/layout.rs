@@ -1,0 +1,163 @@
+//! Point 3: where the text really lands, read from Typst's laid-out frames
+//! (not from the templates' intentions): the letter's address block inside
+//! the part of the DL window that is always visible, the return line above
+//! it, the envelope's blocks inside the zones postal operators use.
+
+use std::sync::OnceLock;
+
+use letterpress::campaign::Campaign;
+use letterpress::postal::Rect;
+use letterpress::render::{Packet, Renderer, checks};
+
+use super::util::*;
+
+/// The reference campaign loaded and typeset once through the library.
+fn typeset() -> &'static (Campaign, Vec<Packet>) {
+    static TYPESET: OnceLock<(Campaign, Vec<Packet>)> = OnceLock::new();
+    TYPESET.get_or_init(|| {
+        let campaign = load(&reference_toml());
+        let renderer = Renderer::new(&campaign, None);
+        let packets = campaign.recipients.iter().map(|r| packet(&renderer, r)).collect();
+        (campaign, packets)
+    })
+}
+
+/// An area in mm: x from..to, y from..to.
+struct Area {
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+/// Asserts that a box lies inside an area (1 µm of rounding allowed).
+#[track_caller]
+fn assert_inside(bbox: &Rect, area: &Area, what: &str) {
+    const EPS: f64 = 0.001;
+    let inside = bbox.x >= area.x.0 - EPS
+        && bbox.right() <= area.x.1 + EPS
+        && bbox.y >= area.y.0 - EPS
+        && bbox.bottom() <= area.y.1 + EPS;
+    assert!(
+        inside,
+        "{what} covers x {:.2}–{:.2} mm, y {:.2}–{:.2} mm; allowed x {}–{} mm, y {}–{} mm",
+        bbox.x,
+        bbox.right(),
+        bbox.y,
+        bbox.bottom(),
+        area.x.0,
+        area.x.1,
+        area.y.0,
+        area.y.1
+    );
+}
+
+#[track_caller]
+fn bbox_of(runs: &[checks::Run], label: &str, what: &str) -> Rect {
+    checks::labelled_bbox(runs, label).unwrap_or_else(|| panic!("{what}: no <{label}> block"))
+}
+
+/// DIN 5008 form B recipient zone (x 20–105, y 62.7–90) cut to what a DL
+/// window always shows (x ≤ 100).
+const LETTER_RECIPIENT: Area = Area { x: (20.0, 100.0), y: (62.7, 90.0) };
+/// The return-address zone at the top of the address field.
+const LETTER_RETURN: Area = Area { x: (20.0, 105.0), y: (45.0, 62.7) };
+/// The DL envelope's read zone (UPU: 40 mm from the top, 15 mm from the
+/// right and bottom, at most 140 mm from the right).
+const ENVELOPE_READ: Area = Area { x: (80.0, 205.0), y: (40.0, 95.0) };
+/// The sender zone: top left, left of the 74 × 40 mm postage area.
+const ENVELOPE_SENDER: Area = Area { x: (0.0, 146.0), y: (0.0, 40.0) };
+
+#[test]
+fn letter_address_block_lies_in_the_always_visible_window() {
+    let (campaign, packets) = typeset();
+    for (r, p) in campaign.recipients.iter().zip(packets) {
+        let runs = checks::runs(&p.letter.pages[0].frame);
+        let what = format!("{}: letter's recipient block", r.id);
+        let bbox = bbox_of(&runs, "lp-recipient", &what);
+        assert_inside(&bbox, &Area { x: (20.0, 105.0), y: (62.7, 90.0) }, &what);
+        assert_inside(&bbox, &LETTER_RECIPIENT, &what);
+    }
+}
+
+#[test]
+fn letter_return_line_lies_in_the_return_zone() {
+    let (campaign, packets) = typeset();
+    for (r, p) in campaign.recipients.iter().zip(packets) {
+        let runs = checks::runs(&p.letter.pages[0].frame);
+        let what = format!("{}: letter's return line", r.id);
+        assert_inside(&bbox_of(&runs, "lp-return", &what), &LETTER_RETURN, &what);
+        let text: String = labelled(&runs, "lp-return").iter().map(|r| text_of(r)).collect();
+        assert!(text.contains("European Parliament"), "{what}: {text:?}");
+        assert!(text.contains("1047"), "{what}: {text:?}");
+    }
+}
+
+#[test]
+fn envelope_blocks_lie_in_the_read_zone_and_the_sender_zone() {
+    let (campaign, packets) = typeset();
+    for (r, p) in campaign.recipients.iter().zip(packets) {
+        assert_eq!(p.envelope.pages.len(), 1, "{}: envelope pages", r.id);
+        let runs = checks::runs(&p.envelope.pages[0].frame);
+        let what = format!("{}: envelope's recipient block", r.id);
+        assert_inside(&bbox_of(&runs, "lp-recipient", &what), &ENVELOPE_READ, &what);
+        let what = format!("{}: envelope's return address", r.id);
+        assert_inside(&bbox_of(&runs, "lp-sender", &what), &ENVELOPE_SENDER, &what);
+    }
+}
+
+#[test]
+fn address_blocks_start_with_the_recipients_name() {
+    let (campaign, packets) = typeset();
+    for ((r, p), (who, _)) in campaign.recipients.iter().zip(packets).zip(PRINTED) {
+        for (doc, frame) in
+            [("letter", &p.letter.pages[0].frame), ("envelope", &p.envelope.pages[0].frame)]
+        {
+            let runs = checks::runs(frame);
+            let block = labelled(&runs, "lp-recipient");
+            let first = block.first().unwrap_or_else(|| panic!("{}: empty {doc} block", r.id));
+            // The first run drawn is the top line.
+            let top = block.iter().map(|run| run.bbox.y).fold(f64::INFINITY, f64::min);
+            assert!(
+                first.bbox.y - top < 0.5,
+                "{}: the {doc} block's first run is not its top line",
+                r.id
+            );
+            let text = text_of(first);
+            match &r.name {
+                Some(name) => {
+                    assert_eq!(text.trim(), name, "{}: first line of the {doc} block", r.id);
+                    assert_eq!(name, who);
+                }
+                // An organisation alone may wrap: its first line starts it.
+                None => assert!(
+                    !text.trim().is_empty() && who.starts_with(text.trim()),
+                    "{}: the {doc} block starts with {text:?}, not {who:?}",
+                    r.id
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn nothing_but_the_address_lies_in_the_window_reach() {
+    // What can show through the window when the folded sheet shifts: the
+    // window (x 20–110, y 50–95 on the envelope) widened by the slack of the
+    // folded packet (210 × 105 mm) in a DL (220 × 110 mm): x 10–110, y 45–95.
+    let reach = Rect::new(10.0, 45.0, 100.0, 50.0);
+    let (campaign, packets) = typeset();
+    for (r, p) in campaign.recipients.iter().zip(packets) {
+        for run in checks::runs(&p.letter.pages[0].frame) {
+            if run.labels.iter().any(|l| l == "lp-recipient" || l == "lp-return") {
+                continue;
+            }
+            assert!(
+                !checks::intersects(&run.bbox, &reach),
+                "{}: “{}” at x {:.1}, y {:.1} mm could show through the window",
+                r.id,
+                run.text,
+                run.bbox.x,
+                run.bbox.y
+            );
+        }
+    }
+}

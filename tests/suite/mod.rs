@@ -1,0 +1,14 @@
+//! The suite's modules; see `tests/main.rs`.
+
+mod pdf_text;
+mod util;
+
+mod atomicity;
+mod determinism;
+mod errors;
+mod glyphs;
+mod injection;
+mod layout;
+mod manifest;
+mod reference;
+mod sandbox;
