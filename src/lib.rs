@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod bundle;
 pub mod campaign;
+pub mod civil;
 pub mod diag;
 pub mod pipeline;
 pub mod postal;

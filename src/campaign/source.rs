@@ -146,16 +146,8 @@ pub fn cell_text(cell: &calamine::Data) -> String {
 /// A spreadsheet date serial (days since 1899-12-30) as YYYY-MM-DD, with the
 /// time when it has one.
 fn serial_date(serial: f64) -> String {
-    let days = serial.floor() as i64 - 25_569; // days since 1970-01-01
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Serial 25,569 is 1970-01-01.
+    let (year, month, day) = crate::civil::from_days(serial.floor() as i64 - 25_569);
     let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
     if secs == 0 {
         format!("{year:04}-{month:02}-{day:02}")
