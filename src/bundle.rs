@@ -96,7 +96,12 @@ impl ZipOut {
 
 impl Drop for ZipOut {
     fn drop(&mut self) {
-        if self.writer.take().is_some() {
+        if let Some(writer) = self.writer.take() {
+            // Abandoned on an error path (a full disk, say): the zip crate's
+            // drop would try to finish the file and print its own error, so
+            // let go of the writer without running it. The process ends soon
+            // after; the file is removed here.
+            std::mem::forget(writer);
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

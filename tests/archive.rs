@@ -631,3 +631,40 @@ fn a_failing_build_leaves_an_existing_zip_untouched() {
     assert!(std::fs::read(&zip).unwrap() == before);
     assert_eq!(files_in(out), [format!("{ID}.zip")]);
 }
+
+/// A disk that fills up mid-build: a clear error, no partial zip, no
+/// temporary file. Needs a small tmpfs, which needs root; where mounting is
+/// not allowed the test says so and checks nothing else.
+#[test]
+fn a_full_disk_gives_a_clear_error_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=200k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_letterpress"))
+        .args(["build", "campaigns/semenova-2018.toml", "-o"])
+        .arg(mnt.join("out"))
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let listing: Vec<_> = std::fs::read_dir(mnt.join("out"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!stderr.contains("ZipWriter drop failed"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(listing.is_empty(), "left behind: {listing:?}");
+}
