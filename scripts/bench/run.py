@@ -1,0 +1,788 @@
+#!/usr/bin/env python3
+"""Benchmark `letterpress build` on synthetic campaigns of N recipients.
+
+Usage:
+  python3 scripts/bench/run.py [--sizes 100,1000,10000] [--jobs N] [--keep DIR]
+
+For each N it writes a campaign `bench-N` (the reference campaign's [campaign],
+[sender] and [letter] tables and body, then N seeded, international
+recipients), runs the release binary under `/usr/bin/time -v`, and prints one
+Markdown table row: throughput, wall time by stage, peak RSS, zip bytes per
+packet and how close the build gets to "the limit" (every thread compiling and
+exporting packets back to back, measured once with --jobs 1). Standard library
+only. See scripts/bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "campaigns" / "semenova-2018.toml"
+REFERENCE_BODY = ROOT / "campaigns" / "semenova-2018" / "body.typ"
+BINARY = ROOT / "target" / "release" / "letterpress"
+TIME = Path("/usr/bin/time")
+MAX_LINE = 35  # every address line we write is at most this long
+MAX_STREET_LINES = 2
+
+
+# --------------------------------------------------------------------------
+# Synthetic recipients. Everything below is invented; the mix is about a
+# third Kazakhstan, the rest Belgium, Germany, France, Russia and the US.
+
+KZ_MALE = ["Yerlan", "Nurlan", "Askar", "Daulet", "Serik", "Bolat", "Kairat", "Marat",
+           "Timur", "Arman", "Yerzhan", "Zhanibek", "Talgat", "Dauren", "Azamat"]
+KZ_FEMALE = ["Aigerim", "Dana", "Gulnara", "Saule", "Aizhan", "Madina", "Zhanar",
+             "Ainur", "Dinara", "Assel", "Botagoz", "Kamila", "Aliya", "Zarina"]
+KZ_FAMILY = ["Abdrakhmanov", "Nurlanov", "Suleimenov", "Akhmetov", "Zhaksybekov",
+             "Omarov", "Tokayev", "Kassymov", "Ermekov", "Baimukhanov", "Iskakov",
+             "Mukhametov", "Seitkaliyev", "Zhunusov", "Sarsenbayev", "Tulegenov"]
+KZ_MALE_CYR = ["Ерлан", "Нурлан", "Асқар", "Дәулет", "Серік", "Болат", "Қайрат", "Марат"]
+KZ_FEMALE_CYR = ["Айгерім", "Дана", "Гүлнара", "Сәуле", "Айжан", "Мадина", "Жанар"]
+KZ_FAMILY_CYR = ["Әбдірахманов", "Нұрланов", "Сүлейменов", "Ахметов", "Жақсыбеков",
+                 "Омаров", "Қасымов", "Ермеков", "Исқақов", "Жүнісов"]
+KZ_PLACES = [  # city, postcode, region (None for cities of republican significance)
+    ("Astana", "010000", None), ("Astana", "010008", None), ("Almaty", "050000", None),
+    ("Almaty", "050010", None), ("Shymkent", "160000", None),
+    ("Karaganda", "100000", "Karaganda Region"), ("Pavlodar", "140000", "Pavlodar Region"),
+    ("Aktobe", "030000", "Aktobe Region"), ("Atyrau", "060000", "Atyrau Region"),
+    ("Oskemen", "070000", "East Kazakhstan Region"), ("Kostanay", "110000", "Kostanay Region"),
+    ("Semey", "071400", "Abai Region"), ("Taraz", "080000", "Zhambyl Region"),
+]
+KZ_PLACES_CYR = [
+    ("Астана", "010000", None), ("Алматы", "050000", None), ("Шымкент", "160000", None),
+    ("Караганда", "100000", "Карагандинская обл."), ("Павлодар", "140000", "Павлодарская обл."),
+    ("Актобе", "030000", "Актюбинская обл."), ("Костанай", "110000", "Костанайская обл."),
+]
+KZ_STREETS = ["Kabanbay Batyr Ave.", "Dostyk St.", "Abay Ave.", "Kenesary St.",
+              "Republic Ave.", "Tole Bi St.", "Satpayev St.", "Mangilik El Ave.",
+              "Lermontova St.", "Kosmonavtov St.", "Zheltoksan St.", "Bukhar Zhyrau Ave."]
+KZ_STREETS_CYR = ["пр. Абая", "ул. Достык", "ул. Кенесары", "пр. Республики",
+                  "ул. Толе би", "ул. Сатпаева", "ул. Желтоксан", "пр. Бухар жырау"]
+KZ_ROLES = ["Akim of the city", "Deputy of the Mazhilis", "Senator of the Parliament",
+            "Prosecutor of the region", "Judge of the City Court", "Head of the Police Department",
+            "Director of the Penal Colony", "Member of the Monitoring Commission",
+            "Human rights lawyer", "Journalist", "Deputy Minister of Justice",
+            "Chair of the Bar Association"]
+KZ_ORGS = ["Kazakhstan Bureau for Human Rights", "Ministry of Justice of the RK",
+           "Public Monitoring Commission", "Mazhilis of the Parliament",
+           "General Prosecutor's Office", "Adilet Legal Clinic", "Kazakh Press Club"]
+
+BE_FIRST = ["Marie", "Jan", "Sofie", "Luc", "Els", "Pieter", "Nathalie", "Thomas",
+            "Ann", "Koen", "Isabelle", "Wouter", "Camille", "Bart"]
+BE_FAMILY = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Dubois", "Lambert",
+             "Dupont", "Claes", "Goossens", "Wouters", "De Smet", "Leclercq", "Hermans"]
+BE_PLACES = [("1000", "Brussels"), ("1040", "Etterbeek"), ("1050", "Ixelles"),
+             ("2000", "Antwerpen"), ("9000", "Gent"), ("4000", "Liège"), ("3000", "Leuven"),
+             ("5000", "Namur"), ("8000", "Brugge"), ("6000", "Charleroi")]
+BE_STREETS = ["Rue de la Loi", "Avenue Louise", "Meir", "Korenmarkt", "Rue Belliard",
+              "Boulevard d'Avroy", "Bondgenotenlaan", "Rue de Fer", "Steenstraat",
+              "Chaussée de Wavre", "Rue Haute"]
+BE_ROLES = ["Member of the Chamber", "Senator", "Federal Ombudsman", "Advisor to the Minister",
+            "Director, Foreign Affairs", "Journalist", "Professor of Law"]
+BE_ORGS = ["FPS Foreign Affairs", "Chamber of Representatives", "Amnesty International BE",
+           "Ligue des droits humains", "KU Leuven Faculty of Law", "Université de Namur"]
+
+DE_FIRST = ["Jürgen", "Anna", "Katrin", "Stefan", "Sabine", "Michael", "Ursula",
+            "Andreas", "Claudia", "Tobias", "Jana", "Matthias", "Petra", "Lukas"]
+DE_FAMILY = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner",
+             "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Schröder"]
+DE_PLACES = [("10117", "Berlin"), ("11011", "Berlin"), ("80331", "München"),
+             ("20095", "Hamburg"), ("50667", "Köln"), ("60311", "Frankfurt am Main"),
+             ("70173", "Stuttgart"), ("40213", "Düsseldorf"), ("04109", "Leipzig"),
+             ("01067", "Dresden")]
+DE_STREETS = ["Unter den Linden", "Wilhelmstraße", "Königsallee", "Marienplatz",
+              "Platz der Republik", "Jungfernstieg", "Hohe Straße", "Zeil",
+              "Schloßplatz", "Prager Straße", "Friedrichstraße"]
+DE_ROLES = ["Mitglied des Bundestages", "Referentin für Osteuropa", "Referent für Zentralasien",
+            "Beauftragter für Menschenrechte", "Rechtsanwältin", "Journalist", "Professorin"]
+DE_ORGS = ["Auswärtiges Amt", "Deutscher Bundestag", "Amnesty International DE",
+           "Institut für Menschenrechte", "Stiftung Wissenschaft und Politik"]
+
+FR_FIRST = ["Claire", "Julien", "Élodie", "Nicolas", "Camille", "Antoine", "Manon",
+            "Hugo", "Chloé", "François", "Léa", "Mathieu", "Hélène", "Benoît"]
+FR_FAMILY = ["Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
+             "Laurent", "Lefèvre", "Michel", "Garcia", "Roux", "Fournier", "Girard"]
+FR_PLACES = [("75007", "Paris"), ("75008", "Paris"), ("69002", "Lyon"),
+             ("13001", "Marseille"), ("67000", "Strasbourg"), ("33000", "Bordeaux"),
+             ("31000", "Toulouse"), ("59000", "Lille"), ("44000", "Nantes"), ("06000", "Nice")]
+FR_STREETS = ["rue du Faubourg Saint-Honoré", "quai d'Orsay", "rue de l'Université",
+              "boulevard Haussmann", "rue de la République", "avenue Jean Jaurès",
+              "place Bellecour", "cours de l'Intendance", "rue Sainte-Catherine"]
+FR_ROLES = ["Député", "Sénatrice", "Défenseure des droits", "Conseiller diplomatique",
+            "Avocate au barreau", "Journaliste", "Chargée de mission"]
+FR_ORGS = ["Ministère de l'Europe", "Assemblée nationale", "Ligue des droits de l'Homme",
+           "Fédération internationale (FIDH)", "Sciences Po, CERI"]
+
+RU_MALE = [("Иван", "Петрович"), ("Сергей", "Николаевич"), ("Алексей", "Викторович"),
+           ("Дмитрий", "Андреевич"), ("Михаил", "Юрьевич"), ("Андрей", "Сергеевич")]
+RU_FEMALE = [("Ольга", "Сергеевна"), ("Елена", "Игоревна"), ("Наталья", "Павловна"),
+             ("Татьяна", "Викторовна"), ("Анна", "Дмитриевна"), ("Мария", "Алексеевна")]
+RU_FAMILY = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Соколов", "Лебедев",
+             "Козлов", "Новиков", "Морозов", "Волков", "Соловьёв", "Зайцев"]
+RU_PLACES = [("Москва", "г. Москва", "125009"), ("Москва", "г. Москва", "101000"),
+             ("Санкт-Петербург", "г. Санкт-Петербург", "191186"),
+             ("Новосибирск", "Новосибирская обл.", "630099"),
+             ("Екатеринбург", "Свердловская обл.", "620014"),
+             ("Казань", "Республика Татарстан", "420111"),
+             ("Нижний Новгород", "Нижегородская обл.", "603005"),
+             ("Самара", "Самарская обл.", "443010")]
+RU_STREETS = ["ул. Тверская", "Невский пр.", "пр-т Мира", "ул. Ленина", "ул. Баумана",
+              "ул. Малышева", "Красный пр.", "ул. Куйбышева"]
+RU_ROLES = ["Депутат Государственной думы", "Уполномоченный по правам",
+            "Главный редактор", "Адвокат", "Член правления", "Журналист"]
+RU_ORGS = ["Правозащитный центр", "Московская Хельсинкская группа", "Редакция газеты",
+           "Адвокатская палата"]
+
+US_FIRST = ["John", "Jennifer", "Michael", "Emily", "David", "Sarah", "Robert",
+            "Jessica", "William", "Ashley", "James", "Laura", "Daniel", "Megan"]
+US_FAMILY = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis",
+             "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin", "Clark"]
+US_PLACES = [("Washington", "DC", "20500"), ("Washington", "DC", "20520"),
+             ("New York", "NY", "10174"), ("New York", "NY", "10017-3580"),
+             ("Chicago", "IL", "60606"), ("San Francisco", "CA", "94102"),
+             ("Boston", "MA", "02108"), ("Seattle", "WA", "98104"),
+             ("Austin", "TX", "78701"), ("Denver", "CO", "80202-5332")]
+US_STREETS = ["Pennsylvania Ave NW", "Lexington Ave", "S Wacker Dr", "Market St",
+              "Beacon St", "2nd Ave", "Congress Ave", "17th St", "C St NW", "Broadway"]
+US_ROLES = ["Senior Policy Advisor", "Program Director", "Member of Congress",
+            "Professor of Law", "Staff Attorney", "Correspondent", "Desk Officer"]
+US_ORGS = ["Human Rights Watch", "Freedom House", "Committee to Protect Journalists",
+           "U.S. Department of State", "Open Society Foundations", "Columbia Law School"]
+
+# Share of recipients by country (KZ split into Latin and Cyrillic script).
+MIX = [("KZ", 0.25), ("KZ-cyr", 0.09), ("BE", 0.15), ("DE", 0.14), ("FR", 0.13),
+       ("RU", 0.12), ("US", 0.12)]
+
+
+CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
+                    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
+                     "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
+                     "", "e", "yu", "ya", "a", "g", "k", "n", "o", "u", "u", "h", "i"]))
+
+
+def slug(text):
+    """An ASCII id part: `Асқар Исқақов` → `askar-iskakov`."""
+    text = "".join(CYRILLIC.get(c, c) for c in text.lower())
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "r"
+
+
+def kz_family(family, female, cyrillic=False):
+    """-ov/-ev/-in become -ova/-eva/-ina for women."""
+    if female:
+        return family + "а" if cyrillic else family + "a"
+    return family
+
+
+def person(rng, country):
+    """(display name, family name for the salutation, female?, script)."""
+    female = rng.random() < 0.5
+    if country == "KZ":
+        given = rng.choice(KZ_FEMALE if female else KZ_MALE)
+        family = kz_family(rng.choice(KZ_FAMILY), female)
+        return f"{given} {family.upper()}", family, female
+    if country == "KZ-cyr":
+        given = rng.choice(KZ_FEMALE_CYR if female else KZ_MALE_CYR)
+        family = kz_family(rng.choice(KZ_FAMILY_CYR), female, cyrillic=True)
+        return f"{given} {family}", family, female
+    if country == "RU":
+        given, patronymic = rng.choice(RU_FEMALE if female else RU_MALE)
+        family = rng.choice(RU_FAMILY) + ("а" if female else "")
+        return f"{given} {patronymic} {family}", family, female
+    pools = {"BE": (BE_FIRST, BE_FAMILY), "DE": (DE_FIRST, DE_FAMILY),
+             "FR": (FR_FIRST, FR_FAMILY), "US": (US_FIRST, US_FAMILY)}
+    first, families = pools[country]
+    given, family = rng.choice(first), rng.choice(families)
+    female = given in {"Marie", "Sofie", "Els", "Nathalie", "Ann", "Isabelle", "Camille",
+                       "Anna", "Katrin", "Sabine", "Ursula", "Claudia", "Jana", "Petra",
+                       "Claire", "Élodie", "Manon", "Chloé", "Léa", "Hélène", "Jennifer",
+                       "Emily", "Sarah", "Jessica", "Ashley", "Laura", "Megan"}
+    name = f"{given} {family.upper()}" if country != "US" else f"{given} {family}"
+    return name, family, female
+
+
+SECOND_LINE = {
+    "KZ": ["Office {n}", "{n}th floor", "Building {b}", "Block {b}, office {n}"],
+    "KZ-cyr": ["офис {n}", "{n} этаж", "корпус {b}"],
+    "BE": ["Boîte {n}", "Bus {n}", "{n}e étage"],
+    "DE": ["Haus {b}", "{n}. Etage", "Zimmer {n}"],
+    "FR": ["Bâtiment {b}", "{n}e étage", "BP {n}"],
+    "RU": ["офис {n}", "кв. {n}", "подъезд {n}"],
+    "US": ["Suite {n}", "Room {n}", "Floor {n}"],
+}
+
+
+def address(rng, country):
+    n = rng.randint(1, 120)
+    if country == "KZ":
+        city, postcode, region = rng.choice(KZ_PLACES)
+        street = f"{rng.choice(KZ_STREETS)} {n}"
+    elif country == "KZ-cyr":
+        city, postcode, region = rng.choice(KZ_PLACES_CYR)
+        street = f"{rng.choice(KZ_STREETS_CYR)}, {n}"
+    elif country == "BE":
+        postcode, city = rng.choice(BE_PLACES)
+        region, street = None, f"{rng.choice(BE_STREETS)} {n}"
+    elif country == "DE":
+        postcode, city = rng.choice(DE_PLACES)
+        region, street = None, f"{rng.choice(DE_STREETS)} {n}"
+    elif country == "FR":
+        postcode, city = rng.choice(FR_PLACES)
+        region, street = None, f"{n} {rng.choice(FR_STREETS)}"
+    elif country == "RU":
+        city, region, postcode = rng.choice(RU_PLACES)
+        street = f"{rng.choice(RU_STREETS)}, д. {n}"
+    else:  # US
+        city, region, postcode = rng.choice(US_PLACES)
+        street = f"{rng.randint(1, 2400)} {rng.choice(US_STREETS)}"
+    lines = [street]
+    if rng.random() < 0.3:
+        extra = rng.choice(SECOND_LINE[country])
+        lines.append(extra.format(n=rng.randint(2, 40), b=rng.choice("ABCDE")))
+    code = "KZ" if country == "KZ-cyr" else country
+    out = {"street": lines if len(lines) > 1 else lines[0], "postcode": postcode, "city": city}
+    if region:
+        out["region"] = region
+    out["country"] = code
+    return out, lines
+
+
+ROLES = {"KZ": KZ_ROLES, "KZ-cyr": KZ_ROLES, "BE": BE_ROLES, "DE": DE_ROLES,
+         "FR": FR_ROLES, "RU": RU_ROLES, "US": US_ROLES}
+ORGS = {"KZ": KZ_ORGS, "KZ-cyr": KZ_ORGS, "BE": BE_ORGS, "DE": DE_ORGS,
+        "FR": FR_ORGS, "RU": RU_ORGS, "US": US_ORGS}
+
+
+def recipients(n, seed):
+    """N deterministic recipients (dicts in the campaign's shape)."""
+    rng = random.Random(f"letterpress-bench-{seed}")
+    kinds, weights = zip(*MIX)
+    out, seen_ids, seen_keys = [], set(), set()
+    while len(out) < n:
+        kind = rng.choices(kinds, weights)[0]
+        name, family, female = person(rng, kind)
+        addr, street = address(rng, kind)
+        r = {}
+        org_only = rng.random() < 0.04
+        role = rng.choice(ROLES[kind]) if rng.random() < 0.7 else None
+        org = rng.choice(ORGS[kind]) if org_only or rng.random() < 0.25 else None
+        if org_only:
+            name, role = None, None
+        # Keep the address block within the window: at most 8 lines. Kazakh and
+        # Russian addresses put city, region and postcode on lines of their
+        # own; mail from Brussels to Belgium has no country line.
+        locality = 3 if kind in ("KZ", "KZ-cyr", "RU") else 1
+        country_line = 0 if kind == "BE" else 1
+        if len([x for x in (name, role, org) if x]) + len(street) + locality + country_line > 8:
+            org = None
+        key = (name or org, tuple(street), addr["postcode"], addr["city"])
+        if key in seen_keys:
+            continue
+        seen_keys.add(key)
+        base = slug(family if name else org)
+        rid = f"{base}-{len(out) + 1}"
+        assert rid not in seen_ids
+        seen_ids.add(rid)
+        r["id"] = rid
+        if name:
+            r["name"] = name
+        if role:
+            r["role"] = role
+        if org:
+            r["organisation"] = org
+        if not name:
+            r["salutation"] = "Dear Sir or Madam,"
+        elif kind in ("KZ-cyr", "RU"):
+            r["salutation"] = "Dear Madam," if female else "Dear Sir,"
+        else:
+            r["salutation"] = f"Dear {'Ms' if female else 'Mr'} {family},"
+        r["address"] = addr
+        for text in [name, role, org, *street, addr["postcode"], addr["city"],
+                     addr.get("region")]:
+            assert text is None or len(text) <= MAX_LINE, text
+        assert len(street) <= MAX_STREET_LINES
+        out.append(r)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Campaign files.
+
+def toml_value(value):
+    if isinstance(value, str):
+        # A JSON string is a valid TOML basic string.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def campaign_head(campaign_id, part_size=None):
+    """The reference campaign's [campaign], [sender] and [letter] tables, with
+    another id and the body next to the new file."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    head = re.split(r"(?m)^\[\[recipient\]\]", text, maxsplit=1)[0]
+    head, n = re.subn(r'(?m)(\[campaign\][^\[]*?^id\s*=\s*)"[^"\n]*"',
+                      lambda m: m.group(1) + json.dumps(campaign_id), head, count=1)
+    if n != 1:
+        sys.exit(f"error: no `id = ...` in [campaign] of {REFERENCE}")
+    head, n = re.subn(r"(?m)^body_file\s*=.*$", 'body_file = "body.typ"', head, count=1)
+    if n != 1:
+        sys.exit(f"error: no `body_file = ...` in [letter] of {REFERENCE}")
+    if part_size:
+        head = re.sub(r"(?m)^(\[campaign\]\n)", rf"\g<1>print_part_size = {part_size}\n", head)
+    parsed = tomllib.loads(head)
+    assert parsed["campaign"]["id"] == campaign_id, parsed["campaign"]
+    assert parsed["letter"]["body_file"] == "body.typ", parsed["letter"]
+    return head.rstrip() + "\n"
+
+
+def write_campaign(folder, campaign_id, people, part_size=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REFERENCE_BODY, folder / "body.typ")
+    chunks = [f"# Generated by scripts/bench/run.py: {len(people)} recipients.\n"
+              "# The tables below, up to the first recipient, are campaigns/semenova-2018.toml's.\n\n",
+              campaign_head(campaign_id, part_size)]
+    for r in people:
+        chunks.append("\n[[recipient]]\n" + "".join(
+            f"{k} = {toml_value(v)}\n" for k, v in r.items()))
+    path = folder / f"{campaign_id}.toml"
+    path.write_text("".join(chunks), encoding="utf-8")
+    tomllib.loads(path.read_text(encoding="utf-8"))  # we wrote valid TOML
+    return path
+
+
+def replicated_reference(n):
+    """The reference recipients repeated to N, with unique ids and names (a
+    build rejects two recipients with the same name and address)."""
+    ref = tomllib.loads(REFERENCE.read_text(encoding="utf-8"))["recipient"]
+    out = []
+    for i in range(n):
+        r = dict(ref[i % len(ref)])
+        copy = i // len(ref) + 1
+        r["id"] = f"{r.get('id', 'r')}-{copy}"
+        if copy > 1:
+            field = "name" if "name" in r else "organisation"
+            r[field] = f"{r[field]} ({copy})"
+        out.append(r)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Running the binary.
+
+class BuildFailed(Exception):
+    pass
+
+
+def describe_failure(cmd, code, stdout, stderr):
+    lines = [f"error: the build failed (exit {code}): {' '.join(map(str, cmd))}"]
+    try:
+        report = json.loads(stdout)
+        for e in report.get("errors", []):
+            at = e.get("at") or {}
+            where = f" at {at.get('file')}:{at.get('line')}:{at.get('column')}" if at else ""
+            lines.append(f"  {e.get('severity', 'error')}: {e.get('message')}{where}")
+            for who in e.get("recipients", [])[:5]:
+                lines.append(f"    recipient: {who}")
+            for hint in e.get("hints", []):
+                lines.append(f"    hint: {hint}")
+    except (ValueError, AttributeError):
+        if stdout.strip():
+            lines.append("--- stdout ---\n" + stdout.strip()[-4000:])
+    if stderr.strip():
+        lines.append("--- stderr ---\n" + stderr.strip()[-8000:])
+    return "\n".join(lines)
+
+
+def run_build(campaign, out_dir, jobs):
+    """Runs one build under /usr/bin/time -v; returns the measurements."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    cmd = [str(BINARY), "build", str(campaign), "-o", str(out_dir), "--format", "json", "--quiet"]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    env = dict(os.environ)
+    env.pop("SOURCE_DATE_EPOCH", None)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as so, \
+            tempfile.TemporaryFile("w+", encoding="utf-8") as se:
+        busy_before = cpu_busy_s()
+        started = time.perf_counter()
+        proc = subprocess.Popen([str(TIME), "-v", *cmd], stdout=so, stderr=se, env=env)
+        samples = sample_rss(proc, started)
+        wall = time.perf_counter() - started
+        busy = cpu_busy_s() - busy_before if busy_before is not None else None
+        so.seek(0)
+        se.seek(0)
+        stdout, stderr = so.read(), se.read()
+    # /usr/bin/time appends its report to the command's stderr.
+    split = stderr.rfind("\tCommand being timed:")
+    own_stderr = stderr[:split] if split >= 0 else stderr
+    time_report = stderr[split:] if split >= 0 else ""
+    own_stderr = re.sub(r"(?m)^Command exited with non-zero status \d+\n?", "", own_stderr)
+    if proc.returncode != 0:
+        raise BuildFailed(describe_failure(cmd, proc.returncode, stdout, own_stderr))
+    try:
+        report = json.loads(stdout)
+        summary = report["summary"]
+        timings = summary["timings"]
+    except (ValueError, KeyError) as err:
+        raise BuildFailed(f"error: cannot read the build's JSON report ({err}):\n"
+                          f"{stdout[-4000:]}\n--- stderr ---\n{own_stderr[-4000:]}")
+
+    def field(label):
+        m = re.search(rf"^\s*{re.escape(label)}: (.+)$", time_report, re.M)
+        return m.group(1).strip() if m else None
+
+    user, system = float(field("User time (seconds)") or 0), float(field("System time (seconds)") or 0)
+    rss_kib = field("Maximum resident set size (kbytes)")
+    if rss_kib is None:
+        raise BuildFailed(f"error: no peak RSS in /usr/bin/time's report:\n{stderr[-4000:]}")
+    return {
+        "packets": summary["packets"],
+        "pages": summary.get("pages"),
+        "jobs": report.get("jobs", jobs),
+        "wall_s": wall,
+        "render_s": timings["render"],
+        "bundle_s": timings["bundle"],
+        "render_cpu_s": timings["render_cpu"],
+        "load_validate_s": wall - timings["render"] - timings["bundle"],
+        "zip_bytes": summary["zip_bytes"],
+        "peak_rss_mib": int(rss_kib) / 1024,
+        "user_s": user,
+        "sys_s": system,
+        # Cores that everything else on the machine kept busy during the build.
+        "other_cores_busy": None if busy is None else max(0.0, (busy - user - system) / wall),
+        "warnings": len(report.get("warnings", [])),
+        # (seconds since start, RSS MiB) of the letterpress process, every 0.1 s.
+        "rss_timeline": samples,
+    }
+
+
+def cpu_busy_s():
+    """Seconds of CPU time the whole machine has spent busy since boot."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    # guest time is already counted in user time
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def sample_rss(proc, started, every=0.1):
+    """Waits for `/usr/bin/time`'s process, sampling its child's RSS."""
+    samples, child = [], None
+    while proc.poll() is None:
+        try:
+            if child is None:
+                kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+                child = kids[0] if kids else None
+            if child is not None:
+                status = Path(f"/proc/{child}/status").read_text()
+                m = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+                if m:
+                    samples.append((round(time.perf_counter() - started, 2),
+                                    round(int(m.group(1)) / 1024, 1)))
+        except OSError:
+            pass  # not started yet, or just ended
+        time.sleep(every)
+    return samples
+
+
+def rss_profile(samples):
+    """RSS at a quarter, half, three quarters and the end of the run, MiB."""
+    if not samples:
+        return "no samples"
+    end = samples[-1][0]
+    picks = []
+    for q in (0.25, 0.5, 0.75, 1.0):
+        picks.append(next(rss for t, rss in samples if t >= q * end))
+    return " / ".join(f"{x:.0f}" for x in picks)
+
+
+def ensure_time():
+    if TIME.exists():
+        return
+    print("/usr/bin/time is missing: installing the Debian package `time` "
+          "(apt-get install -y time)", file=sys.stderr)
+    for step in (["apt-get", "install", "-y", "time"],
+                 ["apt-get", "update"], ["apt-get", "install", "-y", "time"]):
+        if step[1] == "update" and TIME.exists():
+            break
+        subprocess.run(step, stdout=subprocess.DEVNULL)
+    if not TIME.exists():
+        sys.exit("error: /usr/bin/time is missing and `apt-get install time` failed; "
+                 "install GNU time (Debian package `time`) and run again")
+
+
+def build_binary():
+    print("cargo build --release …", file=sys.stderr)
+    proc = subprocess.run(["cargo", "build", "--release"], cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"error: `cargo build --release` failed:\n{proc.stderr[-8000:]}")
+
+
+# --------------------------------------------------------------------------
+# Stock Typst, one recipient at a time (only if it is installed).
+
+def typst_runner():
+    """A function compiling (root, input, output) with stock Typst, and its
+    description; or (None, why not)."""
+    fonts = str(ROOT / "fonts")
+    try:
+        proc = subprocess.run(["typst", "--version"], capture_output=True, text=True)
+        if proc.returncode == 0:
+            version = proc.stdout.strip()
+
+            def cli(root, src, out):
+                p = subprocess.run(["typst", "compile", "--root", str(root), "--font-path", fonts,
+                                    "--ignore-system-fonts", str(src), str(out)],
+                                   capture_output=True, text=True)
+                if p.returncode != 0:
+                    raise RuntimeError(p.stderr.strip()[-2000:])
+            return cli, f"`typst` CLI, {version}"
+    except OSError:
+        pass
+    try:
+        import typst  # noqa: F401  (the PyPI package `typst`)
+    except ImportError:
+        return None, "neither the `typst` CLI nor the Python package `typst` is installed"
+
+    def py(root, src, out):
+        typst.compile(str(src), output=str(out), root=str(root), font_paths=[fonts],
+                      ignore_system_fonts=True)
+    return py, f"Python package `typst` {getattr(typst, '__version__', '')}".rstrip()
+
+
+def typst_loop(campaign, people, sample, work):
+    """Seconds per recipient for `letterpress data` + stock Typst compiling the
+    letter and the envelope, over a sample of recipients."""
+    compile_one, what = typst_runner()
+    if compile_one is None:
+        return None, what
+    root = work / "typst-root"
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    for name in ("letter.typ", "envelope.typ", "common.typ"):
+        shutil.copyfile(ROOT / "templates" / name, root / name)
+    step = max(1, len(people) // sample)
+    chosen = people[::step][:sample]
+    total_compile, total_data = 0.0, 0.0
+    for r in chosen:
+        t = time.perf_counter()
+        proc = subprocess.run([str(BINARY), "data", str(campaign), "--recipient", r["id"]],
+                              capture_output=True, text=True)
+        total_data += time.perf_counter() - t
+        if proc.returncode != 0:
+            return None, f"`letterpress data` failed: {proc.stderr.strip()[-500:]}"
+        data = json.loads(proc.stdout)
+        body = root / data["letter"]["body"].lstrip("/")
+        body.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(campaign.parent / "body.typ", body)
+        (root / "data.json").write_text(proc.stdout, encoding="utf-8")
+        t = time.perf_counter()
+        try:
+            compile_one(root, root / "letter.typ", root / "letter.pdf")
+            compile_one(root, root / "envelope.typ", root / "envelope.pdf")
+        except Exception as err:  # noqa: BLE001 — report any failure and go on
+            return None, f"{what} failed: {err}"
+        total_compile += time.perf_counter() - t
+    return {"tool": what, "sample": len(chosen),
+            "compile_s_per_packet": total_compile / len(chosen),
+            "data_s_per_packet": total_data / len(chosen)}, what
+
+
+# --------------------------------------------------------------------------
+
+def fmt_cores(x):
+    return "?" if x is None else f"{x:.2f} cores"
+
+
+def table(rows):
+    head = ["N", "packets/s", "wall s", "load+validate s", "render s (compile+export, parallel)",
+            "bundle s (zip+print files)", "peak RSS MiB", "bytes/packet", "% of limit"]
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join([
+            f"{r['n']}", f"{r['packets_per_s']:.1f}", f"{r['wall_s']:.2f}",
+            f"{r['load_validate_s']:.2f}", f"{r['render_s']:.2f}", f"{r['bundle_s']:.2f}",
+            f"{r['peak_rss_mib']:.0f}", f"{r['bytes_per_packet']:.0f}",
+            f"{r['pct_of_limit']:.0f} %"]) + " |")
+    return "\n".join(out)
+
+
+def git_state():
+    def git(*args):
+        p = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return p.stdout.strip() if p.returncode == 0 else None
+    return {"commit": git("rev-parse", "HEAD"),
+            "dirty": [l[3:] for l in (git("status", "--porcelain", "--untracked-files=no") or "")
+                      .splitlines()]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="100,1000,10000",
+                    help="recipients per synthetic campaign, comma separated (default: %(default)s)")
+    ap.add_argument("--jobs", type=int, help="worker threads for the builds (default: letterpress's, all cores)")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="keep campaigns and zips in DIR and write DIR/results.json")
+    ap.add_argument("--seed", default="1", help="seed for the synthetic recipients (default: %(default)s)")
+    ap.add_argument("--limit-n", type=int, default=50, metavar="N",
+                    help="packets in the --jobs 1 run that measures the limit (default: %(default)s)")
+    ap.add_argument("--limit-runs", type=int, default=3, metavar="K",
+                    help="runs of the limit build; the fastest counts (default: %(default)s)")
+    ap.add_argument("--typst-sample", type=int, default=20, metavar="K",
+                    help="recipients in the stock-Typst comparison, if Typst is installed (default: %(default)s)")
+    ap.add_argument("--print-part-size", type=int, metavar="K",
+                    help="set [campaign] print_part_size (default: letterpress's)")
+    ap.add_argument("--no-build", action="store_true",
+                    help="use target/release/letterpress as it is (default: `cargo build --release` first)")
+    args = ap.parse_args()
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        assert sizes and all(s > 0 for s in sizes)
+    except (ValueError, AssertionError):
+        ap.error(f"--sizes must be positive integers separated by commas, not {args.sizes!r}")
+    if args.jobs is not None and args.jobs < 1:
+        ap.error("--jobs must be at least 1")
+    if args.limit_n < 1 or args.limit_runs < 1:
+        ap.error("--limit-n and --limit-runs must be at least 1")
+
+    ensure_time()
+    if not args.no_build:
+        build_binary()
+    if not BINARY.exists():
+        sys.exit(f"error: {BINARY} is missing; run `cargo build --release`")
+
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        work, tmp = args.keep.resolve(), None
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="letterpress-bench-")
+        work = Path(tmp.name)
+    try:
+        with open("/proc/loadavg") as f:
+            load = f.read().split()[0]
+    except OSError:
+        load = None
+    print(f"work folder: {work}  (cores: {os.cpu_count()}, load average: {load})", file=sys.stderr)
+
+    try:
+        # The limit: one thread compiling and exporting packets back to back.
+        ref = write_campaign(work / "bench-limit", "bench-limit", replicated_reference(args.limit_n),
+                             args.print_part_size)
+        # Best of a few: on a busy machine a run only ever gets slower.
+        tries = [run_build(ref, work / "bench-limit" / "out", 1) for _ in range(args.limit_runs)]
+        lim = min(tries, key=lambda t: t["render_cpu_s"] / t["packets"])
+        per_packet = lim["render_cpu_s"] / lim["packets"]
+        each = ", ".join(f"{1000 * t['render_cpu_s'] / t['packets']:.1f}" for t in tries)
+        print(f"limit: {per_packet * 1000:.1f} ms per packet (reference campaign × "
+              f"{lim['packets']}, --jobs 1, best of {len(tries)}: "
+              f"{each} ms)"
+              f" = {1 / per_packet:.1f} packets/s per thread; other processes kept "
+              f"{fmt_cores(lim['other_cores_busy'])} busy", file=sys.stderr)
+
+        rows, campaigns = [], {}
+        for n in sizes:
+            people = recipients(n, args.seed)
+            path = write_campaign(work / f"bench-{n}", f"bench-{n}", people, args.print_part_size)
+            campaigns[n] = (path, people)
+            print(f"N={n}: building …", file=sys.stderr, flush=True)
+            m = run_build(path, work / f"bench-{n}" / "out", args.jobs)
+            if m["packets"] != n:
+                raise BuildFailed(f"error: N={n} built {m['packets']} packets")
+            limit_rate = m["jobs"] / per_packet
+            m.update(n=n, packets_per_s=n / m["wall_s"], bytes_per_packet=m["zip_bytes"] / n,
+                     limit_packets_per_s=limit_rate)
+            m["pct_of_limit"] = 100 * m["packets_per_s"] / limit_rate
+            by_country = {}
+            for r in people:
+                c = r["address"]["country"]
+                by_country[c] = by_country.get(c, 0) + 1
+            m["by_country"] = by_country
+            rows.append(m)
+            print(f"N={n}: {m['wall_s']:.2f} s, {m['packets_per_s']:.1f} packets/s, "
+                  f"peak RSS {m['peak_rss_mib']:.0f} MiB, {m['warnings']} warnings", file=sys.stderr)
+            if not args.keep:
+                shutil.rmtree(work / f"bench-{n}" / "out", ignore_errors=True)
+    except BuildFailed as err:
+        print(err, file=sys.stderr)
+        if tmp:
+            print("(the generated campaign is gone with the temp folder; "
+                  "run with --keep DIR to inspect it)", file=sys.stderr)
+        sys.exit(1)
+
+    n0 = min(sizes)
+    typst, why = typst_loop(campaigns[n0][0], campaigns[n0][1], args.typst_sample, work)
+    print()
+    print(table(rows))
+    print()
+    print(f"limit: {rows[-1]['jobs']} threads / {per_packet * 1000:.1f} ms per packet "
+          f"= {rows[-1]['limit_packets_per_s']:.1f} packets/s (reference letter × {lim['packets']}, "
+          f"--jobs 1, render_cpu / packets, best of {len(tries)})")
+    for r in rows:
+        cpu = r["user_s"] + r["sys_s"]
+        print(f"N={r['n']}: {r['jobs']} threads, process CPU (user+sys) {cpu:.1f} s = "
+              f"{1000 * cpu / r['n']:.1f} ms per packet, {cpu / r['wall_s']:.2f} cores busy "
+              f"(other processes: {fmt_cores(r['other_cores_busy'])}); "
+              f"RSS at 25/50/75/100 % of the run: {rss_profile(r['rss_timeline'])} MiB")
+    print(f"machine: {os.cpu_count()} cores, load average {load} at start "
+          f"(other work on the machine slows every number above)")
+    if typst:
+        ours = max(rows, key=lambda r: r["packets_per_s"])
+        per_ours = ours["wall_s"] / ours["n"]
+        typst["letterpress_s_per_packet"] = per_ours
+        typst["letterpress_n"] = ours["n"]
+        typst["ratio"] = typst["compile_s_per_packet"] / per_ours
+        print(f"stock Typst, one recipient at a time ({typst['tool']}, {typst['sample']} "
+              f"recipients of N={n0}): {typst['compile_s_per_packet'] * 1000:.0f} ms per packet "
+              f"(letter + envelope, one process after another; `letterpress data` not counted) vs "
+              f"{per_ours * 1000:.1f} ms per packet for letterpress build at N={ours['n']}: "
+              f"{typst['ratio']:.1f}× slower")
+    else:
+        print(f"stock Typst comparison skipped: {why}")
+
+    if args.keep:
+        results = {
+            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "cores": os.cpu_count(), "load_average_at_start": load,
+            "git": git_state(), "seed": args.seed,
+            "limit": {"packets": lim["packets"], "cpu_s_per_packet": per_packet,
+                      "packets_per_s_per_thread": 1 / per_packet, "runs": tries},
+            "rows": rows,
+            "typst": typst if typst else {"skipped": why},
+        }
+        out = args.keep / "results.json"
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
