@@ -49,11 +49,6 @@ impl ZipOut {
         Ok(Self { tmp, target, writer: Some(ZipWriter::new(BufWriter::new(file))), time })
     }
 
-    /// The final path of the archive.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Adds a file. PDFs are stored (they are compressed already), text is deflated.
     pub fn add(&mut self, path: &str, bytes: &[u8]) -> DiagResult<Entry> {
         let method = if path.ends_with(".pdf") || path.ends_with(".png") || path.ends_with(".jpg") {

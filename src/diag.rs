@@ -6,7 +6,6 @@
 //! run can report all problems at once; [`emit`] renders them with
 //! codespan-reporting, which is what Typst uses too.
 
-use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -183,10 +182,10 @@ pub fn short(diag: &Diag) -> String {
     let mut out = String::new();
     if let Some(loc) = &diag.primary {
         let (line, col) = line_col(&loc.file.text, loc.range.start);
-        let _ = write!(out, "{}:{line}:{col}: ", loc.file.name);
+        out.push_str(&format!("{}:{line}:{col}: ", loc.file.name));
     }
     let kind = if diag.is_error() { "error" } else { "warning" };
-    let _ = write!(out, "{kind}: {}", diag.message);
+    out.push_str(&format!("{kind}: {}", diag.message));
     out
 }
 

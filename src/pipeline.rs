@@ -10,7 +10,7 @@
 //! packets in order through a bounded reorder window, so memory stays flat.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
@@ -517,9 +517,4 @@ pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
         diag.notes.extend(rest);
     }
     out
-}
-
-/// Whether a path is inside the zip folder (used by tests).
-pub fn zip_path(out_dir: &Path, id: &str) -> PathBuf {
-    out_dir.join(format!("{id}.zip"))
 }

@@ -331,7 +331,6 @@ impl Loader {
         let letter = self.letter(letter?);
         let (meta, sender, letter) = (meta?, sender?, letter?);
         let recipients = self.check_recipients(recipients, &sender, &letter, &meta);
-        let _ = path;
         Some(Campaign {
             path: path.to_path_buf(),
             dir: self.dir.clone(),

@@ -58,8 +58,9 @@ pub fn country(code: &str) -> Option<&'static Country> {
     COUNTRIES.iter().find(|c| c.code == code)
 }
 
-/// All country codes, for "did you mean" hints.
-pub fn codes() -> impl Iterator<Item = &'static str> {
+/// All country codes.
+#[cfg(test)]
+fn codes() -> impl Iterator<Item = &'static str> {
     COUNTRIES.iter().map(|c| c.code.as_str())
 }
 

@@ -109,11 +109,6 @@ impl<'c> Renderer<'c> {
         }
     }
 
-    /// The areas the layout checks use.
-    pub fn areas(&self) -> &Areas {
-        &self.areas
-    }
-
     /// Every campaign file Typst read so far (for the archive).
     pub fn files_read(&self) -> BTreeMap<String, Bytes> {
         self.base.campaign_files_read()

@@ -91,16 +91,6 @@ impl Base {
         }
     }
 
-    /// The font book (for glyph coverage checks).
-    pub fn book(&self) -> &FontBook {
-        self.fonts.book()
-    }
-
-    /// A font by index.
-    pub fn font(&self, index: usize) -> Option<Font> {
-        self.fonts.font(index)
-    }
-
     /// Every campaign file Typst read, with its bytes (for the archive).
     pub fn campaign_files_read(&self) -> BTreeMap<String, Bytes> {
         self.files.loader().read.lock().map(|m| m.clone()).unwrap_or_default()
