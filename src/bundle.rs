@@ -118,6 +118,8 @@ pub fn recipients_csv(rows: &[CsvRow]) -> Vec<u8> {
         "packet".into(),
         "name".into(),
         "organisation".into(),
+        "email".into(),
+        "phone".into(),
     ];
     header.extend((1..=lines).map(|i| format!("address_{i}")));
     header.extend(["country".into(), "pages".into(), "sheets".into()]);
@@ -129,6 +131,8 @@ pub fn recipients_csv(rows: &[CsvRow]) -> Vec<u8> {
             r.folder.clone(),
             r.name.clone(),
             r.organisation.clone(),
+            r.email.clone(),
+            r.phone.clone(),
         ];
         record.extend((0..lines).map(|i| r.address.get(i).cloned().unwrap_or_default()));
         record.extend([r.country.clone(), r.pages.to_string(), r.sheets.to_string()]);
@@ -149,6 +153,10 @@ pub struct CsvRow {
     pub name: String,
     /// Organisation.
     pub organisation: String,
+    /// E-mail (not printed; kept for the record).
+    pub email: String,
+    /// Telephone (not printed; kept for the record).
+    pub phone: String,
     /// Address lines as printed.
     pub address: Vec<String>,
     /// ISO country code.

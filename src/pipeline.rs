@@ -286,6 +286,8 @@ impl<'a> Writer<'a> {
             folder: r.folder.clone(),
             name: r.name.clone().unwrap_or_default(),
             organisation: r.organisation.clone().unwrap_or_default(),
+            email: r.email.clone().unwrap_or_default(),
+            phone: r.phone.clone().unwrap_or_default(),
             address: r.address_lines.iter().map(|l| l.text.clone()).collect(),
             country: r.country.code.clone(),
             pages,

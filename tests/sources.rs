@@ -230,3 +230,34 @@ fn spreadsheets_read_as_the_text_they_show() {
         assert!(err.contains("did you mean `Получатели`?"), "{err}");
     }
 }
+
+#[test]
+fn email_and_phone_are_kept_in_recipients_csv_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string()
+        + r#"
+[[recipient]]
+name = "Anna Schmidt"
+email = "anna@example.org"
+phone = "+49 351 0000"
+address = { street = "Marktplatz 1", postcode = "01067", city = "Dresden", country = "DE" }
+"#;
+    let path = temp_campaign(&dir, &toml, &[]);
+    let out = run(&["build", path.to_str().unwrap(), "-o", "out", "--quiet"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = std::fs::File::open(dir.path().join("out/t.zip")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut csv = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("t/recipients.csv").unwrap(), &mut csv).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("number,id,packet,name,organisation,email,phone,address_1")
+    );
+    assert!(lines.next().unwrap().contains(",anna@example.org,+49 351 0000,"), "{csv}");
+    let c = load(&path);
+    let text = letter_text(&Renderer::new(&c, None), &c.recipients[0]);
+    assert!(!text.contains("anna@example.org"), "{text}");
+}
