@@ -70,6 +70,48 @@ impl ZipOut {
         Ok(Entry { path: path.to_string(), sha256: sha256(bytes), bytes: bytes.len() })
     }
 
+    /// Adds a file of `len` bytes from a reader (a print file waiting in a
+    /// temporary file), stored, without holding it in memory.
+    pub fn add_reader(
+        &mut self,
+        path: &str,
+        reader: &mut dyn std::io::Read,
+        len: u64,
+    ) -> DiagResult<Entry> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .last_modified_time(self.time)
+            .unix_permissions(0o644)
+            .large_file(len >= u64::from(u32::MAX));
+        let fail = |err: &dyn std::fmt::Display| {
+            Diag::error(format!("failed to write `{path}` into the zip ({err})"))
+        };
+        let writer = self.writer.as_mut().ok_or_else(|| fail(&"the archive is closed"))?;
+        writer.start_file(path, options).map_err(|e| fail(&e))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut copied = 0u64;
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| fail(&e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            writer.write_all(&buf[..n]).map_err(|e| fail(&e))?;
+            copied += n as u64;
+        }
+        if copied != len {
+            return Err(vec![fail(&format!("expected {len} bytes, read {copied}"))]);
+        }
+        let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Entry { path: path.to_string(), sha256, bytes: len as usize })
+    }
+
+    /// The folder the zip is written in (for temporary files next to it).
+    pub fn dir(&self) -> &Path {
+        self.tmp.parent().unwrap_or(Path::new("."))
+    }
+
     /// Completes the archive, syncs it to disk and moves it into place.
     pub fn finish(mut self) -> DiagResult<PathBuf> {
         let fail =
@@ -165,137 +207,4 @@ pub struct CsvRow {
     pub pages: usize,
     /// Sheets of paper.
     pub sheets: usize,
-}
-
-/// A page attribute inherited from the page tree (PDF 1.7 §7.7.3.4).
-fn inherited(doc: &lopdf::Document, page: &lopdf::Dictionary, key: &[u8]) -> Option<lopdf::Object> {
-    let parent =
-        |dict: &lopdf::Dictionary| dict.get(b"Parent").and_then(lopdf::Object::as_reference).ok();
-    let mut node = parent(page);
-    while let Some(id) = node {
-        let dict = doc.get_dictionary(id).ok()?;
-        if let Ok(value) = dict.get(key) {
-            return Some(value.clone());
-        }
-        node = parent(dict);
-    }
-    None
-}
-
-/// Concatenates PDFs into one (the print files), padding each to a multiple
-/// of `multiple` pages with blank pages of the same size, so that in duplex
-/// printing no sheet carries the end of one letter and the start of the next.
-///
-/// Works on the finished PDFs rather than Typst's frames: a part of 500
-/// letters then costs about 15 MB of memory instead of 200 MB.
-pub fn merge_pdfs(pdfs: &[Vec<u8>], multiple: usize, title: &str) -> Result<Vec<u8>, String> {
-    use lopdf::{Dictionary, Document, Object, ObjectId};
-    let mut out = Document::with_version("1.7");
-    let pages_id = out.new_object_id();
-    let mut kids: Vec<Object> = vec![];
-    // The first document's catalog and info carry the metadata every input
-    // shares (XMP with the PDF/A identification, output intent, language,
-    // author, dates); the print file keeps them.
-    let mut first: Option<(Dictionary, Dictionary)> = None;
-    for pdf in pdfs {
-        let mut doc = Document::load_mem(pdf).map_err(|e| e.to_string())?;
-        doc.renumber_objects_with(out.max_id + 1);
-        out.max_id = doc.max_id;
-        if first.is_none() {
-            let catalog = doc.catalog().cloned().unwrap_or_default();
-            let info = doc
-                .trailer
-                .get(b"Info")
-                .and_then(Object::as_reference)
-                .and_then(|id| doc.get_dictionary(id))
-                .cloned()
-                .unwrap_or_default();
-            first = Some((catalog, info));
-        }
-        let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
-        // Inheritable page attributes live on the page tree nodes we drop.
-        let mut fixed: Vec<(ObjectId, Dictionary)> = vec![];
-        for id in &pages {
-            let mut page = doc.get_dictionary(*id).map_err(|e| e.to_string())?.clone();
-            for key in [b"MediaBox".as_slice(), b"Resources", b"CropBox", b"Rotate"] {
-                if !page.has(key)
-                    && let Some(value) = inherited(&doc, &page, key)
-                {
-                    page.set(key.to_vec(), value);
-                }
-            }
-            page.set("Parent", pages_id);
-            page.remove(b"StructParents");
-            fixed.push((*id, page));
-        }
-        for (id, object) in doc.objects {
-            let kind = object.type_name().unwrap_or(b"");
-            if kind != b"Catalog" && kind != b"Pages" {
-                out.objects.insert(id, object);
-            }
-        }
-        let media_box = fixed.last().and_then(|(_, p)| p.get(b"MediaBox").ok().cloned());
-        for (id, page) in fixed {
-            out.objects.insert(id, Object::Dictionary(page));
-            kids.push(id.into());
-        }
-        let mut count = pages.len();
-        while multiple > 1 && !count.is_multiple_of(multiple) {
-            let mut blank = Dictionary::new();
-            blank.set("Type", "Page");
-            blank.set("Parent", pages_id);
-            blank.set("Resources", Dictionary::new());
-            if let Some(media_box) = &media_box {
-                blank.set("MediaBox", media_box.clone());
-            }
-            kids.push(out.add_object(blank).into());
-            count += 1;
-        }
-    }
-    let mut tree = Dictionary::new();
-    tree.set("Type", "Pages");
-    tree.set("Count", kids.len() as i64);
-    tree.set("Kids", kids);
-    out.objects.insert(pages_id, Object::Dictionary(tree));
-    let (first_catalog, first_info) = first.unwrap_or_default();
-    let mut catalog = Dictionary::new();
-    catalog.set("Type", "Catalog");
-    catalog.set("Pages", pages_id);
-    for key in [b"Metadata".as_slice(), b"OutputIntents", b"Lang"] {
-        if let Ok(value) = first_catalog.get(key) {
-            catalog.set(key.to_vec(), value.clone());
-        }
-    }
-    let catalog_id = out.add_object(catalog);
-    out.trailer.set("Root", catalog_id);
-    let mut info = Dictionary::new();
-    for key in
-        [b"Title".as_slice(), b"Author", b"Creator", b"Producer", b"CreationDate", b"ModDate"]
-    {
-        if let Ok(value) = first_info.get(key) {
-            info.set(key.to_vec(), value.clone());
-        }
-    }
-    if !info.has(b"Title") {
-        info.set("Title", Object::string_literal(title));
-    }
-    let info_id = out.add_object(info);
-    out.trailer.set("Info", info_id);
-    // A fixed file identifier, derived from the content (PDF/A wants one).
-    let digest =
-        Sha256::digest([title.as_bytes(), pdfs.first().map_or(&[][..], |p| p.as_slice())].concat());
-    let id = Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
-    out.trailer.set("ID", vec![id.clone(), id]);
-    out.prune_objects();
-    out.renumber_objects();
-    out.compress();
-    // PDF/A readers look for the XMP metadata uncompressed, as Typst wrote it.
-    let metadata =
-        out.catalog().ok().and_then(|c| c.get(b"Metadata").and_then(Object::as_reference).ok());
-    if let Some(Ok(Object::Stream(stream))) = metadata.map(|id| out.get_object_mut(id)) {
-        stream.decompress().map_err(|e| e.to_string())?;
-    }
-    let mut bytes = vec![];
-    out.save_to(&mut bytes).map_err(|e| e.to_string())?;
-    Ok(bytes)
 }

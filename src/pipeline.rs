@@ -22,6 +22,7 @@ use serde_json::json;
 use crate::bundle::{self, CsvRow, Entry, ZipOut};
 use crate::campaign::Campaign;
 use crate::diag::{Diag, DiagResult};
+use crate::printfile::{Piece, PrintFile};
 use crate::render::{Packet, Renderer, world};
 
 /// How a build runs.
@@ -77,15 +78,25 @@ pub struct Timings {
     pub render: f64,
     /// Print files, CSV, sources, manifest, closing the zip.
     pub bundle: f64,
-    /// CPU time spent compiling and exporting, summed over workers.
+    /// Worker time spent on packets (compiling, exporting, checking, taking
+    /// the PDFs apart for the print files), summed over workers.
     pub render_cpu: f64,
+    /// Of which: compiling (evaluation and layout), summed over workers.
+    pub compile_cpu: f64,
+    /// Of which: exporting PDFs, summed over workers.
+    pub export_cpu: f64,
+    /// Of which: preparing the print files' pieces, summed over workers.
+    pub print_cpu: f64,
 }
 
 /// Finished work for one recipient.
 struct Done {
     index: usize,
     result: Result<Packet, Vec<Diag>>,
+    /// The letter and envelope taken apart for the print files (when writing).
+    pieces: Option<Result<(Piece, Piece), String>>,
     cpu: Duration,
+    print_cpu: Duration,
 }
 
 /// How far ahead of the writer workers may run, per worker.
@@ -109,6 +120,7 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
     let started = Instant::now();
 
     let mut writer = Writer::new(campaign, &renderer, options)?;
+    let writing = writer.zip.is_some();
     std::thread::scope(|scope| {
         scope.spawn(|| {
             pool.broadcast(|_| {
@@ -131,7 +143,25 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
                     let t = Instant::now();
                     let result = renderer.packet(&campaign.recipients[index]);
                     typst::comemo::evict(10);
-                    if tx.send(Done { index, result, cpu: t.elapsed() }).is_err() {
+                    // Taking the PDFs apart for the print files is the
+                    // costly half of writing them: it happens here, in
+                    // parallel, not on the writer.
+                    let prepared = Instant::now();
+                    let pieces = match (&result, writing) {
+                        (Ok(packet), true) => Some(
+                            Piece::prepare(&packet.letter.pdf)
+                                .and_then(|l| Ok((l, Piece::prepare(&packet.envelope.pdf)?))),
+                        ),
+                        _ => None,
+                    };
+                    let done = Done {
+                        index,
+                        result,
+                        pieces,
+                        cpu: t.elapsed(),
+                        print_cpu: prepared.elapsed(),
+                    };
+                    if tx.send(done).is_err() {
                         break;
                     }
                 }
@@ -180,12 +210,16 @@ struct Writer<'a> {
     entries: Vec<Entry>,
     recipients: Vec<serde_json::Value>,
     rows: Vec<CsvRow>,
-    /// The current print part's finished PDFs.
-    letters: Vec<Vec<u8>>,
-    envelopes: Vec<Vec<u8>>,
+    /// The current print part, being written to temporary files.
+    print: Option<(PrintFile, PrintFile)>,
+    /// Packets in the current print part.
+    in_part: usize,
     pages: usize,
     sheets: usize,
     cpu: Duration,
+    compile_cpu: Duration,
+    export_cpu: Duration,
+    print_cpu: Duration,
     part: usize,
     epoch: Option<i64>,
     keep_going: bool,
@@ -211,11 +245,14 @@ impl<'a> Writer<'a> {
             entries: vec![],
             recipients: vec![],
             rows: vec![],
-            letters: vec![],
-            envelopes: vec![],
+            print: None,
+            in_part: 0,
             pages: 0,
             sheets: 0,
             cpu: Duration::ZERO,
+            compile_cpu: Duration::ZERO,
+            export_cpu: Duration::ZERO,
+            print_cpu: Duration::ZERO,
             part: 0,
             epoch: options.epoch,
             keep_going: options.keep_going,
@@ -232,6 +269,13 @@ impl<'a> Writer<'a> {
     /// Takes the next packet in order.
     fn take(&mut self, done: Done) {
         self.cpu += done.cpu;
+        self.print_cpu += done.print_cpu;
+        if let Ok(packet) = &done.result {
+            for doc in [&packet.letter, &packet.envelope] {
+                self.compile_cpu += doc.compile;
+                self.export_cpu += doc.export;
+            }
+        }
         let packet = match done.result {
             Ok(packet) => {
                 self.warnings.extend(packet.letter.warnings.iter().cloned());
@@ -250,14 +294,19 @@ impl<'a> Writer<'a> {
             }
         };
         if !self.diags.iter().any(Diag::is_error)
-            && let Err(diags) = self.write_packet(done.index, packet)
+            && let Err(diags) = self.write_packet(done.index, packet, done.pieces)
         {
             self.diags.extend(diags);
             self.zip = None;
         }
     }
 
-    fn write_packet(&mut self, index: usize, packet: Packet) -> DiagResult<()> {
+    fn write_packet(
+        &mut self,
+        index: usize,
+        packet: Packet,
+        pieces: Option<Result<(Piece, Piece), String>>,
+    ) -> DiagResult<()> {
         let r = &self.campaign.recipients[index];
         let folder = format!("{}/packets/{}", self.root(), r.folder);
         let pages = packet.letter.pages.len();
@@ -295,10 +344,29 @@ impl<'a> Writer<'a> {
         });
         self.pages += pages;
         self.sheets += sheets;
-        if self.zip.is_some() {
-            self.letters.push(packet.letter.pdf);
-            self.envelopes.push(packet.envelope.pdf);
-            if self.letters.len() >= self.campaign.print_part_size {
+        if let (Some(zip), Some(pieces)) = (&self.zip, pieces) {
+            let fail = |why: &dyn std::fmt::Display| {
+                vec![
+                    Diag::error(format!("failed to write the print files ({why})"))
+                        .recipient(r.label()),
+                ]
+            };
+            let (letter, envelope) = pieces.map_err(|why| fail(&why))?;
+            if self.print.is_none() {
+                let title = &self.campaign.title;
+                let files = PrintFile::create(zip.dir(), 2, &format!("{title} — letters"))
+                    .and_then(|l| {
+                        Ok((l, PrintFile::create(zip.dir(), 1, &format!("{title} — envelopes"))?))
+                    })
+                    .map_err(|why| fail(&why))?;
+                self.print = Some(files);
+            }
+            if let Some((letters, envelopes)) = &mut self.print {
+                letters.add(&letter).map_err(|why| fail(&why))?;
+                envelopes.add(&envelope).map_err(|why| fail(&why))?;
+            }
+            self.in_part += 1;
+            if self.in_part >= self.campaign.print_part_size {
                 self.flush_print()?;
             }
         }
@@ -309,22 +377,26 @@ impl<'a> Writer<'a> {
     /// (`print/letters.pdf`, or `print/letters-001.pdf`, … for large campaigns)
     /// and lets go of them.
     fn flush_print(&mut self) -> DiagResult<()> {
-        if self.letters.is_empty() {
+        let Some((letters, envelopes)) = self.print.take() else {
             return Ok(());
-        }
+        };
+        self.in_part = 0;
         self.part += 1;
         let parts = self.campaign.recipients.len().div_ceil(self.campaign.print_part_size);
         let suffix = if parts > 1 { format!("-{:03}", self.part) } else { String::new() };
         let root = self.root().to_string();
-        let letters = std::mem::take(&mut self.letters);
-        let envelopes = std::mem::take(&mut self.envelopes);
-        for (docs, kind, multiple) in [(letters, "letters", 2), (envelopes, "envelopes", 1)] {
+        for (file, kind) in [(letters, "letters"), (envelopes, "envelopes")] {
             let name = format!("{kind}{suffix}.pdf");
-            let pdf = bundle::merge_pdfs(&docs, multiple, &name).map_err(|why| {
+            let fail = |why: &dyn std::fmt::Display| {
                 vec![Diag::error(format!("failed to write print/{name} ({why})"))]
-            })?;
+            };
+            let (mut file, len) = file.finish().map_err(|why| fail(&why))?;
             if let Some(zip) = &mut self.zip {
-                self.entries.push(zip.add(&format!("{root}/print/{name}"), &pdf)?);
+                self.entries.push(zip.add_reader(
+                    &format!("{root}/print/{name}"),
+                    &mut file,
+                    len,
+                )?);
             }
         }
         Ok(())
@@ -393,6 +465,9 @@ impl<'a> Writer<'a> {
                 render: render_time.as_secs_f64(),
                 bundle: started.elapsed().as_secs_f64(),
                 render_cpu: self.cpu.as_secs_f64(),
+                compile_cpu: self.compile_cpu.as_secs_f64(),
+                export_cpu: self.export_cpu.as_secs_f64(),
+                print_cpu: self.print_cpu.as_secs_f64(),
             },
         })
     }

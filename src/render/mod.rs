@@ -34,6 +34,10 @@ pub struct Document {
     pub pages: Vec<Page>,
     /// Typst's warnings (an unknown font, a layout that did not converge).
     pub warnings: Vec<Diag>,
+    /// Time spent compiling (evaluation and layout).
+    pub compile: std::time::Duration,
+    /// Time spent exporting the PDF.
+    pub export: std::time::Duration,
 }
 
 /// A recipient's packet: the letter and the envelope.
@@ -209,7 +213,9 @@ impl<'c> Renderer<'c> {
         r: &Recipient,
     ) -> Result<Document, Vec<Diag>> {
         let doc = self.base.doc(main, data.clone());
+        let started = std::time::Instant::now();
         let Warned { output, warnings } = typst::compile::<PagedDocument>(&doc);
+        let compile = started.elapsed();
         let document = output.map_err(|errors| self.convert(&doc, &errors))?;
         let mut diags: Vec<Diag> = self.convert(&doc, &warnings);
         if document.pages().is_empty() {
@@ -225,10 +231,12 @@ impl<'c> Renderer<'c> {
             standards: self.standards.clone(),
             ..PdfOptions::default()
         };
+        let started = std::time::Instant::now();
         let pdf =
             typst_pdf::pdf(&document, &options).map_err(|errors| self.convert(&doc, &errors))?;
+        let export = started.elapsed();
         let warnings = diags.into_iter().map(|d| d.recipient(r.label())).collect();
-        Ok(Document { pdf, pages: document.pages().to_vec(), warnings })
+        Ok(Document { pdf, pages: document.pages().to_vec(), warnings, compile, export })
     }
 
     /// Checks where the letter's text landed.

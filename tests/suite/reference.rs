@@ -155,6 +155,58 @@ fn print_letters_put_a_blank_page_after_each_one_page_letter() {
 }
 
 #[test]
+fn print_files_split_into_numbered_parts_each_a_complete_pdf() {
+    // Five one-page letters in parts of two: letters-001 and -002 hold two
+    // letters each, letters-003 the fifth; the envelopes follow the parts.
+    let dir = tempfile::tempdir().unwrap();
+    let ids = ["carlsson", "kasymov", "masimov", "shakirov", "khamzayev"];
+    let mut recipients = String::new();
+    for id in ids {
+        recipients.push_str(&format!(
+            "[[recipient]]\nid = \"{id}\"\nname = \"{}\"\n\
+             address = {{ street = \"14 Mangilik Yel\", postcode = \"010000\", city = \"Astana\", country = \"KZ\" }}\n\n",
+            id.to_uppercase()
+        ));
+    }
+    let toml = small_campaign(dir.path(), INLINE_BODY, &recipients);
+    edit(&toml, "date = 2018-07-27", "date = 2018-07-27\nprint_part_size = 2\npdf_standard = \"a-2b\"");
+    build(dir.path(), &toml, &dir.path().join("out"), &[]);
+    let zip = Zip::open(&std::fs::read(dir.path().join("out/small.zip")).unwrap());
+    let folders: Vec<String> =
+        ids.iter().enumerate().map(|(i, id)| format!("{:03}-{id}", i + 1)).collect();
+    for (part, members) in [(1, 0..2), (2, 2..4), (3, 4..5)] {
+        let name = format!("small/print/letters-{part:03}.pdf");
+        let print = pdf(zip.get(&name));
+        let letters = &folders[members.clone()];
+        // One page each, padded to two for duplex.
+        assert_eq!(pages(&print).len(), 2 * letters.len(), "{name}");
+        assert_pages_sized(&print, A4_PT, &name);
+        for (k, folder) in letters.iter().enumerate() {
+            let letter = pdf(zip.get(&format!("small/packets/{folder}/letter.pdf")));
+            assert_eq!(
+                squash(&page_text(&print, 2 * k as u32 + 1)),
+                squash(&page_text(&letter, 1)),
+                "{name} page {} is not {folder}'s letter",
+                2 * k + 1
+            );
+            assert!(page_text(&print, 2 * k as u32 + 2).trim().is_empty(), "{name}: padding");
+        }
+        // Each part is a PDF of its own: a catalog with the XMP packet that
+        // claims PDF/A-2b, an information dictionary and a file identifier.
+        let catalog = print.catalog().unwrap();
+        let xmp = catalog.get(b"Metadata").and_then(lopdf::Object::as_reference).unwrap();
+        let xmp = print.get_object(xmp).unwrap().as_stream().unwrap();
+        let xmp = String::from_utf8_lossy(&xmp.content);
+        assert!(xmp.contains("<pdfaid:part>2</pdfaid:part>"), "{name}: {xmp}");
+        assert!(catalog.has(b"OutputIntents"), "{name}: PDF/A needs the output intent");
+        assert!(print.trailer.has(b"ID") && print.trailer.has(b"Info"), "{name}");
+        let envelopes = pdf(zip.get(&format!("small/print/envelopes-{part:03}.pdf")));
+        assert_eq!(pages(&envelopes).len(), letters.len(), "envelopes-{part:03}.pdf");
+    }
+    assert!(zip.names().iter().all(|n| !n.ends_with("print/letters.pdf")));
+}
+
+#[test]
 fn print_envelopes_hold_the_eight_envelopes_in_order() {
     let zip = Zip::open(&reference().zip);
     let print = pdf(zip.get(&format!("{ID}/print/envelopes.pdf")));
