@@ -20,6 +20,8 @@
 //! metadata (XMP with the PDF/A identification, output intent, language,
 //! title, author, dates).
 
+mod scan;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -64,8 +66,25 @@ const INFO_KEYS: [&str; 6] = ["Title", "Author", "Creator", "Producer", "Creatio
 const INHERITED: [&str; 4] = ["MediaBox", "Resources", "CropBox", "Rotate"];
 
 impl Piece {
-    /// Takes a finished PDF apart for a print file.
+    /// Takes a finished PDF apart for a print file: with a fast scanner for
+    /// the plain layout Typst writes (a classic cross-reference table, direct
+    /// stream lengths), otherwise with lopdf.
     pub fn prepare(pdf: &[u8]) -> Result<Self, String> {
+        match scan::prepare(pdf) {
+            Some(piece) => Ok(piece),
+            None => Self::prepare_with_lopdf(pdf),
+        }
+    }
+
+    /// Whether the fast scanner understands this PDF (for tests).
+    #[doc(hidden)]
+    pub fn scannable(pdf: &[u8]) -> bool {
+        scan::prepare(pdf).is_some()
+    }
+
+    /// Takes a PDF apart with lopdf: slower, but reads any PDF.
+    #[doc(hidden)]
+    pub fn prepare_with_lopdf(pdf: &[u8]) -> Result<Self, String> {
         let doc = Document::load_mem(pdf).map_err(|e| e.to_string())?;
         let page_ids: Vec<ObjectId> = doc.get_pages().into_values().collect();
         // Page tree nodes (and the catalog) are replaced by the print file's.

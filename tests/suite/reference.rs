@@ -169,7 +169,11 @@ fn print_files_split_into_numbered_parts_each_a_complete_pdf() {
         ));
     }
     let toml = small_campaign(dir.path(), INLINE_BODY, &recipients);
-    edit(&toml, "date = 2018-07-27", "date = 2018-07-27\nprint_part_size = 2\npdf_standard = \"a-2b\"");
+    edit(
+        &toml,
+        "date = 2018-07-27",
+        "date = 2018-07-27\nprint_part_size = 2\npdf_standard = \"a-2b\"",
+    );
     build(dir.path(), &toml, &dir.path().join("out"), &[]);
     let zip = Zip::open(&std::fs::read(dir.path().join("out/small.zip")).unwrap());
     let folders: Vec<String> =
@@ -204,6 +208,39 @@ fn print_files_split_into_numbered_parts_each_a_complete_pdf() {
         assert_eq!(pages(&envelopes).len(), letters.len(), "envelopes-{part:03}.pdf");
     }
     assert!(zip.names().iter().all(|n| !n.ends_with("print/letters.pdf")));
+}
+
+#[test]
+fn print_files_read_typst_pdfs_with_the_fast_scanner_and_agree_with_lopdf() {
+    use letterpress::printfile::{Piece, PrintFile};
+    let zip = Zip::open(&reference().zip);
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = vec![];
+    for fast in [true, false] {
+        let mut file = PrintFile::create(dir.path(), 2, "letters").unwrap();
+        for folder in FOLDERS {
+            let letter = zip.get(&format!("{ID}/packets/{folder}/letter.pdf"));
+            assert!(Piece::scannable(letter), "{folder}: Typst's PDF needs the slow path");
+            let piece =
+                if fast { Piece::prepare(letter) } else { Piece::prepare_with_lopdf(letter) };
+            file.add(&piece.unwrap()).unwrap();
+        }
+        let (mut file, len) = file.finish().unwrap();
+        let mut bytes = vec![];
+        std::io::Read::read_to_end(&mut file, &mut bytes).unwrap();
+        assert_eq!(bytes.len() as u64, len);
+        outputs.push(pdf(&bytes));
+    }
+    let (fast, slow) = (&outputs[0], &outputs[1]);
+    assert_eq!(pages(fast).len(), 16);
+    assert_eq!(pages(fast).len(), pages(slow).len());
+    for k in 1..=16 {
+        assert_eq!(page_text(fast, k), page_text(slow, k), "page {k}");
+    }
+    let built = pdf(zip.get(&format!("{ID}/print/letters.pdf")));
+    for k in 1..=16 {
+        assert_eq!(page_text(fast, k), page_text(&built, k), "page {k} of the built print file");
+    }
 }
 
 #[test]
