@@ -24,17 +24,30 @@ pub struct Run {
     pub missing: Vec<char>,
 }
 
-/// Every text run of a page, in drawing order.
+/// Every text run of a page, in drawing order, with its exact ink box.
 pub fn runs(frame: &Frame) -> Vec<Run> {
+    walk_page(frame, None)
+}
+
+/// Every text run of a page, in drawing order. Labelled runs and runs that
+/// may touch one of `areas` get their exact ink box; the others (most of a
+/// letter's body) a box that is only sure to contain the ink. Reading a
+/// glyph's outline for its ink box is the costly part of these checks.
+pub fn runs_near(frame: &Frame, areas: &[Rect]) -> Vec<Run> {
+    walk_page(frame, Some(areas))
+}
+
+fn walk_page(frame: &Frame, areas: Option<&[Rect]>) -> Vec<Run> {
     let mut out = vec![];
     let mut open: Vec<(typst::introspection::Location, String)> = vec![];
-    walk(frame, Transform::identity(), &mut open, &mut out);
+    walk(frame, Transform::identity(), areas, &mut open, &mut out);
     out
 }
 
 fn walk(
     frame: &Frame,
     ts: Transform,
+    areas: Option<&[Rect]>,
     open: &mut Vec<(typst::introspection::Location, String)>,
     out: &mut Vec<Run>,
 ) {
@@ -43,9 +56,35 @@ fn walk(
             FrameItem::Group(group) => {
                 let inner =
                     ts.pre_concat(Transform::translate(pos.x, pos.y)).pre_concat(group.transform);
-                walk(&group.frame, inner, open, out);
+                walk(&group.frame, inner, areas, open, out);
             }
             FrameItem::Text(text) => {
+                // A generous box around the run: an em to each side, two
+                // above the baseline and one below.
+                let em = text.size;
+                let rough = Rect::from_points(
+                    Point::new(pos.x - em, pos.y - em * 2.0).transform(ts),
+                    Point::new(pos.x + text.width() + em, pos.y + em).transform(ts),
+                );
+                let exact = match areas {
+                    None => true,
+                    Some(areas) => !open.is_empty() || areas.iter().any(|a| intersects(&rough, a)),
+                };
+                let missing: Vec<char> = text
+                    .glyphs
+                    .iter()
+                    .filter(|g| g.id == 0)
+                    .filter_map(|g| text.text.get(g.range()).and_then(|s| s.chars().next()))
+                    .collect();
+                if !exact {
+                    out.push(Run {
+                        text: text.text.to_string(),
+                        bbox: rough,
+                        labels: vec![],
+                        missing,
+                    });
+                    continue;
+                }
                 let b = text.bbox();
                 if !b.min.x.to_raw().is_finite() || !b.max.x.to_raw().is_finite() {
                     continue; // only spaces: no ink
@@ -53,12 +92,6 @@ fn walk(
                 let (top, bottom) = (b.min.y.min(b.max.y), b.min.y.max(b.max.y));
                 let a = Point::new(pos.x + b.min.x, pos.y + top).transform(ts);
                 let z = Point::new(pos.x + b.max.x, pos.y + bottom).transform(ts);
-                let missing = text
-                    .glyphs
-                    .iter()
-                    .filter(|g| g.id == 0)
-                    .filter_map(|g| text.text.get(g.range()).and_then(|s| s.chars().next()))
-                    .collect();
                 out.push(Run {
                     text: text.text.to_string(),
                     bbox: Rect::new(to_mm(a.x), to_mm(a.y), to_mm(z.x - a.x), to_mm(z.y - a.y)),
@@ -79,6 +112,15 @@ fn walk(
             }
             _ => {}
         }
+    }
+}
+
+impl Rect {
+    /// The rectangle spanned by two corners, in points, as millimetres.
+    fn from_points(a: Point, z: Point) -> Self {
+        let (x0, x1) = (a.x.min(z.x), a.x.max(z.x));
+        let (y0, y1) = (a.y.min(z.y), a.y.max(z.y));
+        Rect::new(to_mm(x0), to_mm(y0), to_mm(x1 - x0), to_mm(y1 - y0))
     }
 }
 

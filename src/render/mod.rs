@@ -246,8 +246,9 @@ impl<'c> Renderer<'c> {
         let Some(first) = letter.pages.first() else {
             return diags;
         };
-        let runs = checks::runs(&first.frame);
         let a = &self.areas;
+        let near: Vec<Rect> = a.letter_window_reach.into_iter().collect();
+        let runs = checks::runs_near(&first.frame, &near);
         let window =
             if self.campaign.envelope.window.is_some() { "window" } else { "address field" };
         if checks::labelled_bbox(&runs, "lp-recipient").is_none() {
@@ -298,8 +299,8 @@ impl<'c> Renderer<'c> {
         let Some(first) = envelope.pages.first() else {
             return diags;
         };
-        let runs = checks::runs(&first.frame);
         let zones = &self.areas.envelope;
+        let runs = checks::runs_near(&first.frame, &[zones.postage, zones.code]);
         if checks::labelled_bbox(&runs, "lp-recipient").is_none() {
             diags.push(Diag::error(
                 "the envelope template printed no recipient block (label <lp-recipient>)",
@@ -346,7 +347,7 @@ impl<'c> Renderer<'c> {
                     size.y.to_mm()
                 )));
             }
-            for run in checks::runs(&page.frame) {
+            for run in checks::runs_near(&page.frame, &[]) {
                 for c in run.missing {
                     if diags
                         .iter()

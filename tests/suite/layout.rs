@@ -161,3 +161,71 @@ fn nothing_but_the_address_lies_in_the_window_reach() {
         }
     }
 }
+
+/// Typesets the first recipient of a small campaign with `body`; returns
+/// the problems as plain text (empty if the packet is fine).
+fn problems_with_body(body: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let recipient = "[[recipient]]\nid = \"carlsson\"\nname = \"Sven-Olov CARLSSON\"\n\
+        address = { street = \"14 Mangilik Yel\", postcode = \"010000\", city = \"Astana\", country = \"KZ\" }\n";
+    let toml = small_campaign(dir.path(), &format!("body = {body:?}"), recipient);
+    let campaign = load(&toml);
+    let renderer = Renderer::new(&campaign, None);
+    match renderer.packet(&campaign.recipients[0]) {
+        Ok(_) => String::new(),
+        Err(diags) => letterpress::diag::render_plain(&diags),
+    }
+}
+
+#[test]
+fn text_placed_where_the_window_can_show_it_is_an_error() {
+    // The body's own area starts at the top margin; 40 mm below it and 10 mm
+    // right of the left margin lies inside the window's reach (x 10–110, y
+    // 45–95 mm of the sheet).
+    let out = problems_with_body("#place(top + left, dx: 10mm, dy: 40mm)[Hidden note] We ask.");
+    assert!(
+        out.contains("text “Hidden note” on the letter would show through the envelope window"),
+        "{out}"
+    );
+    assert!(out.contains("x 10.0–110.0 mm, y 45.0–95.0 mm"), "{out}");
+}
+
+#[test]
+fn text_placed_right_of_the_window_reach_is_fine() {
+    // x 130 mm of the sheet: right of the reach, where the information block
+    // sits; only its ink box, not a rough one, decides.
+    let out = problems_with_body("#place(top + left, dx: 105mm, dy: 60mm)[Note] We ask.");
+    assert_eq!(out, "");
+}
+
+#[test]
+fn rough_boxes_contain_the_ink_they_stand_for() {
+    // The checks read exact ink boxes only near the areas they test; every
+    // other run gets a rough box that must contain its ink, or text could
+    // reach an area unseen. Compared on every page of every letter and
+    // envelope of the reference campaign (no area given: all runs rough).
+    let (_, packets) = typeset();
+    let mut compared = 0;
+    for p in packets {
+        for page in p.letter.pages.iter().chain(&p.envelope.pages) {
+            let rough = checks::runs_near(&page.frame, &[]);
+            let exact = checks::runs(&page.frame);
+            assert_eq!(rough.len(), exact.len());
+            for (near, exact) in rough.iter().zip(&exact) {
+                assert_eq!(near.text, exact.text);
+                assert!(
+                    near.bbox.x <= exact.bbox.x + 1e-9
+                        && near.bbox.right() >= exact.bbox.right() - 1e-9
+                        && near.bbox.y <= exact.bbox.y + 1e-9
+                        && near.bbox.bottom() >= exact.bbox.bottom() - 1e-9,
+                    "“{}”: rough {:?} does not contain the ink {:?}",
+                    exact.text,
+                    near.bbox,
+                    exact.bbox
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 500, "only {compared} runs");
+}
