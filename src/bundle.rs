@@ -107,6 +107,29 @@ impl ZipOut {
         Ok(Entry { path: path.to_string(), sha256, bytes: len as usize })
     }
 
+    /// Adds a text file written by `write` straight into the (deflated)
+    /// entry, without holding it in memory (the manifest of a large campaign).
+    pub fn add_streamed(
+        &mut self,
+        path: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> DiagResult<Entry> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(self.time)
+            .unix_permissions(0o644)
+            .large_file(false);
+        let fail = |err: &dyn std::fmt::Display| {
+            Diag::error(format!("failed to write `{path}` into the zip ({err})"))
+        };
+        let writer = self.writer.as_mut().ok_or_else(|| fail(&"the archive is closed"))?;
+        writer.start_file(path, options).map_err(|e| fail(&e))?;
+        let mut hashing = Hashing { inner: writer, hasher: Sha256::new(), len: 0 };
+        write(&mut hashing).map_err(|e| fail(&e))?;
+        let sha256 = hashing.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Entry { path: path.to_string(), sha256, bytes: hashing.len })
+    }
+
     /// The folder the zip is written in (for temporary files next to it).
     pub fn dir(&self) -> &Path {
         self.tmp.parent().unwrap_or(Path::new("."))
@@ -144,6 +167,26 @@ impl Drop for ZipOut {
     }
 }
 
+/// A writer that hashes and counts what passes through.
+struct Hashing<'a, W: Write> {
+    inner: &'a mut W,
+    hasher: Sha256,
+    len: usize,
+}
+
+impl<W: Write> Write for Hashing<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// SHA-256 in lower-case hex.
 pub fn sha256(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -151,9 +194,12 @@ pub fn sha256(bytes: &[u8]) -> String {
 }
 
 /// Writes the mailing list as printed: one row per packet.
-pub fn recipients_csv(rows: &[CsvRow]) -> Vec<u8> {
-    let lines = rows.iter().map(|r| r.address.len()).max().unwrap_or(0);
-    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![]);
+pub fn write_recipients_csv(
+    out: &mut dyn Write,
+    lines: usize,
+    rows: impl Iterator<Item = CsvRow>,
+) -> std::io::Result<()> {
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let mut header = vec![
         "number".to_string(),
         "id".into(),
@@ -165,22 +211,15 @@ pub fn recipients_csv(rows: &[CsvRow]) -> Vec<u8> {
     ];
     header.extend((1..=lines).map(|i| format!("address_{i}")));
     header.extend(["country".into(), "pages".into(), "sheets".into()]);
-    let _ = out.write_record(&header);
+    out.write_record(&header)?;
     for r in rows {
-        let mut record = vec![
-            r.number.to_string(),
-            r.id.clone(),
-            r.folder.clone(),
-            r.name.clone(),
-            r.organisation.clone(),
-            r.email.clone(),
-            r.phone.clone(),
-        ];
+        let mut record =
+            vec![r.number.to_string(), r.id, r.folder, r.name, r.organisation, r.email, r.phone];
         record.extend((0..lines).map(|i| r.address.get(i).cloned().unwrap_or_default()));
-        record.extend([r.country.clone(), r.pages.to_string(), r.sheets.to_string()]);
-        let _ = out.write_record(&record);
+        record.extend([r.country, r.pages.to_string(), r.sheets.to_string()]);
+        out.write_record(&record)?;
     }
-    out.into_inner().unwrap_or_default()
+    out.flush()
 }
 
 /// One row of `recipients.csv`.

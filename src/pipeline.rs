@@ -104,6 +104,7 @@ const WINDOW_PER_JOB: usize = 4;
 
 /// Builds (or, without an output folder, checks) a campaign.
 pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>> {
+    release_freed_memory();
     let renderer = Renderer::new(campaign, options.epoch);
     let jobs = options.jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -196,6 +197,18 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
     writer.finish(render_time)
 }
 
+/// Hands memory freed so far (the parsed campaign file's tree, a large
+/// recipients file) back to the system, so that it does not stay in the
+/// build's resident memory while thousands of packets are typeset.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it has no
+    // preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Whether the user asked the build to stop.
 fn cancelled(options: &Options) -> bool {
     options.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
@@ -208,8 +221,9 @@ struct Writer<'a> {
     zip: Option<ZipOut>,
     diags: Vec<Diag>,
     entries: Vec<Entry>,
-    recipients: Vec<serde_json::Value>,
-    rows: Vec<CsvRow>,
+    /// What the manifest and the CSV need of each packet written (little:
+    /// the rest comes from the campaign at the end).
+    written: Vec<Written>,
     /// The current print part, being written to temporary files.
     print: Option<(PrintFile, PrintFile)>,
     /// Packets in the current print part.
@@ -243,8 +257,7 @@ impl<'a> Writer<'a> {
             zip,
             diags: vec![],
             entries: vec![],
-            recipients: vec![],
-            rows: vec![],
+            written: vec![],
             print: None,
             in_part: 0,
             pages: 0,
@@ -316,32 +329,7 @@ impl<'a> Writer<'a> {
             files.push(zip.add(&format!("{folder}/letter.pdf"), &packet.letter.pdf)?);
             files.push(zip.add(&format!("{folder}/envelope.pdf"), &packet.envelope.pdf)?);
         }
-        self.entries.extend(files.iter().cloned());
-        self.recipients.push(json!({
-            "number": r.number,
-            "id": r.id,
-            "name": r.name,
-            "organisation": r.organisation,
-            "country": r.country.code,
-            "folder": format!("packets/{}", r.folder),
-            "pages": pages,
-            "sheets": sheets,
-            "address": r.address_lines.iter().map(|l| &l.text).collect::<Vec<_>>(),
-            "files": files.iter().map(|f| json!({ "path": f.path, "sha256": f.sha256, "bytes": f.bytes })).collect::<Vec<_>>(),
-        }));
-        self.rows.push(CsvRow {
-            number: r.number,
-            id: r.id.clone(),
-            folder: r.folder.clone(),
-            name: r.name.clone().unwrap_or_default(),
-            organisation: r.organisation.clone().unwrap_or_default(),
-            email: r.email.clone().unwrap_or_default(),
-            phone: r.phone.clone().unwrap_or_default(),
-            address: r.address_lines.iter().map(|l| l.text.clone()).collect(),
-            country: r.country.code.clone(),
-            pages,
-            sheets,
-        });
+        self.written.push(Written { index, pages, sheets, files });
         self.pages += pages;
         self.sheets += sheets;
         if let (Some(zip), Some(pieces)) = (&self.zip, pieces) {
@@ -410,10 +398,12 @@ impl<'a> Writer<'a> {
         let started = Instant::now();
         let c = self.campaign;
         let mut by_country = BTreeMap::new();
-        for row in &self.rows {
-            *by_country.entry(row.country.clone()).or_insert(0) += 1;
+        let mut international = 0;
+        for w in &self.written {
+            let country = &c.recipients[w.index].country.code;
+            *by_country.entry(country.clone()).or_insert(0) += 1;
+            international += usize::from(*country != c.sender.country.code);
         }
-        let international = self.rows.iter().filter(|r| r.country != c.sender.country.code).count();
         let mut zip_path = None;
         let mut zip_bytes = 0;
         if let Some(zip) = self.zip.take() {
@@ -428,8 +418,16 @@ impl<'a> Writer<'a> {
                 let failures = serde_json::to_vec_pretty(&self.failures_json()).unwrap_or_default();
                 add(&mut zip, format!("{root}/failures.json"), &failures, &mut self.entries)?;
             }
-            let csv = bundle::recipients_csv(&self.rows);
-            add(&mut zip, format!("{root}/recipients.csv"), &csv, &mut self.entries)?;
+            let lines = self
+                .written
+                .iter()
+                .map(|w| c.recipients[w.index].address_lines.len())
+                .max()
+                .unwrap_or(0);
+            let csv = zip.add_streamed(&format!("{root}/recipients.csv"), &mut |out| {
+                bundle::write_recipients_csv(out, lines, self.written.iter().map(|w| csv_row(c, w)))
+            })?;
+            self.entries.push(csv);
             let mut inputs: BTreeMap<String, Vec<u8>> =
                 c.inputs.iter().map(|i| (i.rel.clone(), i.bytes.clone())).collect();
             for (rel, bytes) in self.renderer.files_read() {
@@ -442,8 +440,9 @@ impl<'a> Writer<'a> {
                 self.entries.push(entry);
             }
             let manifest = self.manifest(sources, &by_country);
-            let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-            zip.add(&format!("{root}/manifest.json"), &manifest)?;
+            zip.add_streamed(&format!("{root}/manifest.json"), &mut |out| {
+                serde_json::to_writer_pretty(&mut *out, &manifest).map_err(std::io::Error::other)
+            })?;
             let path = zip.finish()?;
             zip_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             zip_path = Some(path);
@@ -456,7 +455,7 @@ impl<'a> Writer<'a> {
             failed,
             zip: zip_path,
             zip_bytes,
-            packets: self.rows.len(),
+            packets: self.written.len(),
             pages: self.pages,
             sheets: self.sheets,
             by_country,
@@ -511,22 +510,14 @@ impl<'a> Writer<'a> {
         json!({ "failed": list.len(), "packets": list })
     }
 
-    fn manifest(
-        &self,
+    fn manifest<'m>(
+        &'m self,
         sources: Vec<serde_json::Value>,
-        by_country: &BTreeMap<String, usize>,
-    ) -> serde_json::Value {
+        by_country: &'m BTreeMap<String, usize>,
+    ) -> Manifest<'m> {
         let c = self.campaign;
-        let root = format!("{}/", self.root());
-        let outputs: Vec<_> = self
-            .entries
-            .iter()
-            .filter(|e| !e.path.starts_with(&format!("{root}source/")))
-            .map(|e| json!({ "path": e.path.trim_start_matches(&root), "sha256": e.sha256, "bytes": e.bytes }))
-            .collect();
-        json!({
-            "format": "letterpress-manifest/1",
-            "campaign": {
+        Manifest {
+            campaign: json!({
                 "id": c.id,
                 "title": c.title,
                 "date": format!("{:04}-{:02}-{:02}", c.date.0, c.date.1, c.date.2),
@@ -537,21 +528,107 @@ impl<'a> Writer<'a> {
                 "pdf_standard": c.pdf_standard,
                 "file": c.inputs.first().map(|i| i.rel.clone()),
                 "source_date_epoch": self.epoch,
-            },
-            "tool": { "name": "letterpress", "version": env!("CARGO_PKG_VERSION"), "typst": "0.15.1" },
-            "inputs": sources,
-            "fonts": world::FONTS.iter().map(|(name, data)| json!({ "file": name, "sha256": bundle::sha256(data) })).collect::<Vec<_>>(),
-            "templates": world::TEMPLATES.iter().map(|(name, text)| json!({ "file": name, "sha256": bundle::sha256(text.as_bytes()) })).collect::<Vec<_>>(),
-            "recipients": self.recipients,
-            "outputs": outputs,
-            "failed": self.failures.iter().map(|(i, _)| &c.recipients[*i].id).collect::<Vec<_>>(),
-            "totals": {
-                "packets": self.rows.len(),
+            }),
+            failed: self.failures.iter().map(|(i, _)| c.recipients[*i].id.as_str()).collect(),
+            fonts: world::FONTS.iter().map(|(name, data)| json!({ "file": name, "sha256": bundle::sha256(data) })).collect(),
+            format: "letterpress-manifest/1",
+            inputs: sources,
+            outputs: Outputs(self),
+            recipients: Recipients(self),
+            templates: world::TEMPLATES.iter().map(|(name, text)| json!({ "file": name, "sha256": bundle::sha256(text.as_bytes()) })).collect(),
+            tool: json!({ "name": "letterpress", "version": env!("CARGO_PKG_VERSION"), "typst": "0.15.1" }),
+            totals: json!({
+                "packets": self.written.len(),
                 "pages": self.pages,
                 "sheets": self.sheets,
                 "by_country": by_country,
-            },
-        })
+            }),
+        }
+    }
+}
+
+/// What the writer keeps of a written packet until the end of the build.
+struct Written {
+    index: usize,
+    pages: usize,
+    sheets: usize,
+    /// The letter and the envelope in the zip.
+    files: Vec<Entry>,
+}
+
+/// A packet's row of `recipients.csv`.
+fn csv_row(c: &Campaign, w: &Written) -> CsvRow {
+    let r = &c.recipients[w.index];
+    CsvRow {
+        number: r.number,
+        id: r.id.clone(),
+        folder: r.folder.clone(),
+        name: r.name.clone().unwrap_or_default(),
+        organisation: r.organisation.clone().unwrap_or_default(),
+        email: r.email.clone().unwrap_or_default(),
+        phone: r.phone.clone().unwrap_or_default(),
+        address: r.address_lines.iter().map(|l| l.text.clone()).collect(),
+        country: r.country.code.clone(),
+        pages: w.pages,
+        sheets: w.sheets,
+    }
+}
+
+/// `manifest.json`, serialized straight into the zip: the per-packet lists
+/// are produced one item at a time, never as one tree in memory. Fields in
+/// alphabetical order, as `serde_json` writes its maps.
+#[derive(Serialize)]
+struct Manifest<'m> {
+    campaign: serde_json::Value,
+    failed: Vec<&'m str>,
+    fonts: Vec<serde_json::Value>,
+    format: &'static str,
+    inputs: Vec<serde_json::Value>,
+    outputs: Outputs<'m>,
+    recipients: Recipients<'m>,
+    templates: Vec<serde_json::Value>,
+    tool: serde_json::Value,
+    totals: serde_json::Value,
+}
+
+/// Every file the build wrote but the sources: the packets', then the rest.
+struct Outputs<'m>(&'m Writer<'m>);
+
+impl Serialize for Outputs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let w = self.0;
+        let root = format!("{}/", w.root());
+        let sources = format!("{root}source/");
+        let packets = w.written.iter().flat_map(|p| p.files.iter());
+        let others = w.entries.iter().filter(|e| !e.path.starts_with(&sources));
+        serializer.collect_seq(packets.chain(others).map(|e| {
+            json!({ "path": e.path.trim_start_matches(&root), "sha256": e.sha256, "bytes": e.bytes })
+        }))
+    }
+}
+
+/// One entry per packet written, in campaign order.
+struct Recipients<'m>(&'m Writer<'m>);
+
+impl Serialize for Recipients<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let w = self.0;
+        let c = w.campaign;
+        serializer.collect_seq(w.written.iter().map(|p| {
+            let r = &c.recipients[p.index];
+            json!({
+                "number": r.number,
+                "id": r.id,
+                "name": r.name,
+                "organisation": r.organisation,
+                "country": r.country.code,
+                "folder": format!("packets/{}", r.folder),
+                "pages": p.pages,
+                "sheets": p.sheets,
+                "address": r.address_lines.iter().map(|l| &l.text).collect::<Vec<_>>(),
+                "files": p.files.iter().map(|f| json!({ "path": f.path, "sha256": f.sha256, "bytes": f.bytes })).collect::<Vec<_>>(),
+            })
+        }))
     }
 }
 

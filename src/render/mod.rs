@@ -183,7 +183,7 @@ impl<'c> Renderer<'c> {
 
     /// Typesets, exports and checks one recipient's letter and envelope.
     pub fn packet(&self, r: &Recipient) -> Result<Packet, Vec<Diag>> {
-        let data = Bytes::new(serde_json::to_vec_pretty(&self.data(r)).unwrap_or_default());
+        let data = Bytes::new(serde_json::to_vec(&self.data(r)).unwrap_or_default());
         let ident = format!("{}/{}", self.campaign.id, r.id);
         let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), r);
         let envelope = self.document(self.envelope_id, &data, &format!("{ident}/envelope"), r);
