@@ -43,6 +43,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("common.typ", include_str!("../../templates/common.typ")),
 ];
 
+include!(concat!(env!("OUT_DIR"), "/font_sha256.rs"));
+
+/// The SHA-256 of a built-in font file, as computed at build time.
+pub fn font_sha256(name: &str) -> Option<&'static str> {
+    FONT_SHA256.iter().find(|(n, _)| *n == name).map(|(_, hash)| *hash)
+}
+
 /// The folder under which the built-in templates live.
 pub const TEMPLATE_DIR: &str = "_letterpress";
 
@@ -228,4 +235,16 @@ pub fn font_infos() -> Vec<FontInfo> {
         .iter()
         .flat_map(|(_, data)| Font::iter(Bytes::new(*data)).map(|f| f.info().clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn font_hashes_from_the_build_match_the_embedded_fonts() {
+        for (name, data) in FONTS {
+            assert_eq!(font_sha256(name), Some(crate::bundle::sha256(data).as_str()), "{name}");
+        }
+    }
 }
