@@ -13,5 +13,6 @@ pub mod civil;
 pub mod diag;
 pub mod pipeline;
 pub mod postal;
+pub mod preview;
 pub mod render;
 pub mod sandbox;

@@ -183,6 +183,8 @@ struct Writer<'a> {
     /// The current print part's finished PDFs.
     letters: Vec<Vec<u8>>,
     envelopes: Vec<Vec<u8>>,
+    /// The current print part's recipients (indices), for the labels.
+    labelled: Vec<usize>,
     pages: usize,
     sheets: usize,
     cpu: Duration,
@@ -213,6 +215,7 @@ impl<'a> Writer<'a> {
             rows: vec![],
             letters: vec![],
             envelopes: vec![],
+            labelled: vec![],
             pages: 0,
             sheets: 0,
             cpu: Duration::ZERO,
@@ -298,6 +301,7 @@ impl<'a> Writer<'a> {
         if self.zip.is_some() {
             self.letters.push(packet.letter.pdf);
             self.envelopes.push(packet.envelope.pdf);
+            self.labelled.push(index);
             if self.letters.len() >= self.campaign.print_part_size {
                 self.flush_print()?;
             }
@@ -318,6 +322,7 @@ impl<'a> Writer<'a> {
         let root = self.root().to_string();
         let letters = std::mem::take(&mut self.letters);
         let envelopes = std::mem::take(&mut self.envelopes);
+        let labelled = std::mem::take(&mut self.labelled);
         for (docs, kind, multiple) in [(letters, "letters", 2), (envelopes, "envelopes", 1)] {
             let name = format!("{kind}{suffix}.pdf");
             let pdf = bundle::merge_pdfs(&docs, multiple, &name).map_err(|why| {
@@ -325,6 +330,16 @@ impl<'a> Writer<'a> {
             })?;
             if let Some(zip) = &mut self.zip {
                 self.entries.push(zip.add(&format!("{root}/print/{name}"), &pdf)?);
+            }
+        }
+        // The part's labels, in packet order; each part starts a new sheet.
+        if let Some(sheet) = self.campaign.labels {
+            let recipients: Vec<_> =
+                labelled.iter().map(|&i| &self.campaign.recipients[i]).collect();
+            let name = format!("labels{suffix}.pdf");
+            let doc = self.renderer.labels(sheet, &recipients, &format!("{root}/print/{name}"))?;
+            if let Some(zip) = &mut self.zip {
+                self.entries.push(zip.add(&format!("{root}/print/{name}"), &doc.pdf)?);
             }
         }
         Ok(())
@@ -460,6 +475,7 @@ impl<'a> Writer<'a> {
                 "layout": c.layout.id,
                 "envelope": c.envelope.id,
                 "pdf_standard": c.pdf_standard,
+                "labels": c.labels.map(|s| s.id),
                 "file": c.inputs.first().map(|i| i.rel.clone()),
                 "source_date_epoch": self.epoch,
             },
