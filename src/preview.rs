@@ -148,7 +148,8 @@ fn draw_letter_overlay(pixmap: &mut Pixmap, c: &Campaign, renderer: &Renderer, p
     }
 }
 
-/// The envelope's overlay: its zones and its window.
+/// The envelope's overlay: its zones (`envelope.pdf` is printed on plain
+/// envelopes, so a window is not drawn).
 fn draw_envelope_overlay(pixmap: &mut Pixmap, c: &Campaign, px: f64) {
     let zones = postal::envelope_zones(c.envelope);
     fill(pixmap, &zones.postage, KEEP_CLEAR, px);
@@ -156,9 +157,6 @@ fn draw_envelope_overlay(pixmap: &mut Pixmap, c: &Campaign, px: f64) {
     fill(pixmap, &zones.sender, SENDER, px);
     fill(pixmap, &zones.read, READ, px);
     outline(pixmap, &zones.read, (READ.0, READ.1, READ.2, 255), 0.3, px);
-    if let Some(w) = c.envelope.window {
-        outline(pixmap, &w, (WINDOW.0, WINDOW.1, WINDOW.2, 255), 0.3, px);
-    }
 }
 
 /// The paint of a colour (no anti-aliasing: edges land on whole pixels).

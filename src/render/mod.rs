@@ -338,7 +338,8 @@ impl<'c> Renderer<'c> {
                     continue;
                 }
                 let area = sheet.safe_area(i);
-                let advice = "shorten the longest line or use fewer lines; the label sheets                               letterpress knows are listed by `letterpress templates`";
+                let advice = "shorten the longest line or use fewer lines \
+                              (`letterpress templates` lists the label sheets letterpress knows)";
                 diags.extend(
                     self.misfit_advised(
                         r,

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use letterpress::campaign::{Campaign, Recipient};
+use letterpress::postal::address::Line;
 use letterpress::postal::labels::{AVERY_5160, AVERY_L7160, LabelSheet};
 use letterpress::render::{Renderer, checks};
 
@@ -25,6 +26,11 @@ fn many(dir: &Path, n: usize, labels: &str) -> std::path::PathBuf {
     let path = small_campaign(dir, INLINE_BODY, &recipients);
     edit(&path, "date = 2018-07-27\n", &format!("date = 2018-07-27\nlabels = \"{labels}\"\n"));
     path
+}
+
+/// A recipient's address lines as the envelope prints them.
+fn lines(r: &Recipient) -> Vec<String> {
+    r.address_lines.iter().map(|l: &Line| l.text.clone()).collect()
 }
 
 /// The labels of every recipient, typeset through the library.
@@ -71,14 +77,22 @@ fn assert_grid(sheet: &LabelSheet, n: usize) {
             safe.y + 1.2
         );
         assert!(checks::overshoot(&bbox, &safe).is_empty(), "{what}: {bbox:?} outside {safe:?}");
+        // The block is the envelope's: the same lines, the destination's
+        // format (city in capitals), the country line on mail abroad.
         let block = labelled(&runs, &label);
         let text: Vec<String> = block.iter().map(|run| text_of(run).trim().to_string()).collect();
+        let n = i + 1;
         assert_eq!(
-            text.first().map(String::as_str),
-            Some(format!("Anna Person {}", i + 1).as_str()),
+            text,
+            [
+                format!("Anna Person {n}"),
+                format!("Hauptstrasse {n}"),
+                "10115 BERLIN".into(),
+                "GERMANY".into()
+            ],
             "{what}"
         );
-        assert!(text.iter().any(|t| t == "10115 Berlin"), "{what}: {text:?}");
+        assert_eq!(text, lines(r), "{what}: not the envelope's lines");
     }
 }
 
@@ -160,7 +174,7 @@ address = { street = "Hauptstrasse 1", postcode = "10115", city = "Berlin", coun
 [[recipient]]
 id = "long"
 name = "Bert Long"
-address = { street = "Kaiser-Friedrich-Wilhelm-Strasse 1234", postcode = "10115", city = "Berlin", country = "DE" }
+address = { street = "Kaiserin Augusta Allee 1234 Hinterhaus", postcode = "10115", city = "Berlin", country = "DE" }
 "#,
     );
     // Without labels the campaign builds: the line fits the window.
@@ -169,7 +183,25 @@ address = { street = "Kaiser-Friedrich-Wilhelm-Strasse 1234", postcode = "10115"
     let run = letterpress(dir.path(), &["check", "campaign.toml", "--labels", "avery-l7160"]);
     run.assert_code(1);
     assert_eq!(run.stderr, LONG_LINE_ERROR, "{}", run.dump());
+    // A build writes nothing.
+    let run = letterpress(
+        dir.path(),
+        &["build", "campaign.toml", "--labels", "avery-l7160", "-o", "out"],
+    );
+    run.assert_code(1);
+    assert!(files_in(&dir.path().join("out")).is_empty(), "{}", run.dump());
     assert!(path.exists());
 }
 
-const LONG_LINE_ERROR: &str = "";
+const LONG_LINE_ERROR: &str = r#"error: the address block does not fit the Avery L7160 label's safe area: 6.4 mm too far right (the line “Kaiserin Augusta Allee 1234 Hinterhaus” is too long)
+   ┌─ campaign.toml:23:23
+   │
+23 │ address = { street = "Kaiserin Augusta Allee 1234 Hinterhaus", postcode = "10115", city = "Berlin", country = "DE" }
+   │                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ in this recipient's address
+   │
+   = recipient: #2 `long` (Bert Long)
+   = hint: the block covers x 10.5–74.1 mm, y 19.3–33.9 mm; the Avery L7160 label's safe area allows x 10.2–67.8 mm, y 18.1–50.2 mm
+   = hint: shorten the longest line or use fewer lines (`letterpress templates` lists the label sheets letterpress knows)
+
+1 error — nothing was written
+"#;

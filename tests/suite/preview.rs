@@ -131,4 +131,8 @@ fn unknown_recipient_is_an_exact_error() {
     assert!(files_in(out.path()).is_empty());
 }
 
-const UNKNOWN: &str = "";
+const UNKNOWN: &str = "error: the campaign has no recipient `carlson`
+ = hint: did you mean `carlsson`?
+ = hint: `letterpress list` shows every recipient's id
+
+";
