@@ -160,6 +160,8 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
         layout: get("/campaign/layout"),
         envelope: get("/campaign/envelope"),
         pdf_standard: get("/campaign/pdf_standard"),
+        // An archive without labels (or from before labels existed) had none.
+        labels: Some(get("/campaign/labels").unwrap_or_else(|| "none".into())),
     };
     let inside = Path::new(&campaign_file)
         .components()

@@ -43,6 +43,15 @@ pub enum Command {
     /// Exits 0 when the rebuilt zip is byte-identical to the archive.
     /// Example: letterpress rebuild out/semenova-2018.zip -o rebuilt
     Rebuild(RebuildArgs),
+    /// Render the first page of one recipient's letter and its envelope to
+    /// PNG, to check a layout at a glance.
+    ///
+    /// Writes `<dir>/<id>-letter.png` and `<dir>/<id>-envelope.png`. With
+    /// `--overlay`, draws the envelope window, the area it always shows, the
+    /// fold marks and the envelope's zones on top. The images are written
+    /// even when the layout checks fail; the problems are printed, exit 1.
+    /// Example: letterpress preview campaigns/semenova-2018.toml --recipient carlsson --overlay
+    Preview(PreviewArgs),
     /// List the recipients as letterpress understood them: id, name,
     /// formatted address, language.
     ///
@@ -126,6 +135,36 @@ pub struct DataArgs {
     pub recipient: Option<String>,
 }
 
+/// `preview`: which recipient, where, how.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The campaign file.
+    #[arg(value_name = "CAMPAIGN.toml")]
+    pub path: PathBuf,
+    /// The recipient's id (default: the first recipient).
+    #[arg(long, value_name = "ID")]
+    pub recipient: Option<String>,
+    /// The folder the PNGs are written to.
+    #[arg(short, long, value_name = "DIR", default_value = "out/preview")]
+    pub output: PathBuf,
+    /// Draw the window, the always-visible area, the fold marks and the
+    /// envelope zones on top.
+    #[arg(long)]
+    pub overlay: bool,
+    /// Resolution in dots per inch (10 to 1200).
+    #[arg(long, value_name = "N", default_value_t = 150.0)]
+    pub dpi: f32,
+    /// Paper for this preview, overriding the campaign.
+    #[arg(long, value_name = "NAME")]
+    pub paper: Option<String>,
+    /// Letter layout for this preview, overriding the campaign.
+    #[arg(long, value_name = "NAME")]
+    pub layout: Option<String>,
+    /// Envelope for this preview, overriding the campaign.
+    #[arg(long, value_name = "NAME")]
+    pub envelope: Option<String>,
+}
+
 /// `build`: the campaign, and where the zip goes.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -162,6 +201,11 @@ pub struct CampaignArgs {
     /// PDF standard for this run, e.g. `a-2b` for archiving (PDF/A-2b).
     #[arg(long, value_name = "NAME")]
     pub pdf_standard: Option<String>,
+    /// Also print the addresses on label sheets (print/labels.pdf), overriding
+    /// the campaign: avery-l7160 (A4, 21 labels), avery-5160 (US Letter, 30
+    /// labels), or none.
+    #[arg(long, value_name = "NAME")]
+    pub labels: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,

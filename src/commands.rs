@@ -7,6 +7,7 @@ use clap::CommandFactory;
 use letterpress::campaign::{self, Campaign, Overrides};
 use letterpress::diag::{Diag, did_you_mean};
 use letterpress::postal;
+use letterpress::preview;
 use letterpress::render::world;
 
 use crate::args::{self, Format};
@@ -47,6 +48,33 @@ pub fn list(args: &args::ListArgs) -> Result<bool, Vec<Diag>> {
     Ok(true)
 }
 
+/// `preview`: one recipient's letter and envelope as PNG.
+pub fn preview(args: &args::PreviewArgs) -> Result<bool, Vec<Diag>> {
+    let overrides = Overrides {
+        paper: args.paper.clone(),
+        layout: args.layout.clone(),
+        envelope: args.envelope.clone(),
+        ..Overrides::default()
+    };
+    let campaign = campaign::load(&args.path, &overrides)?;
+    let options = preview::Options {
+        recipient: args.recipient.clone(),
+        out_dir: args.output.clone(),
+        overlay: args.overlay,
+        dpi: args.dpi,
+    };
+    let preview = preview::run(&campaign, &options)?;
+    println!("wrote {}", preview.letter.display());
+    println!("wrote {}", preview.envelope.display());
+    if args.overlay {
+        println!("{}", preview::LEGEND);
+    }
+    if preview.problems.is_empty() {
+        return Ok(true);
+    }
+    Err(preview.problems)
+}
+
 /// `build --only`: keeps the named recipients (their packet numbers stay).
 pub fn only(campaign: &mut Campaign, ids: &[String]) -> Result<(), Vec<Diag>> {
     let mut diags = vec![];
@@ -82,6 +110,9 @@ pub fn dry_run(campaign: &Campaign, out: Option<&Path>) {
         let suffix = if parts > 1 { format!("-{part:03}") } else { String::new() };
         println!("  {root}/print/letters{suffix}.pdf");
         println!("  {root}/print/envelopes{suffix}.pdf");
+        if campaign.labels.is_some() {
+            println!("  {root}/print/labels{suffix}.pdf");
+        }
     }
     println!("  {root}/recipients.csv");
     for input in &campaign.inputs {
@@ -122,6 +153,13 @@ pub fn templates() -> Result<bool, Vec<Diag>> {
             format!("window {} × {} at {}, {}", w.w, w.h, w.x, w.y)
         });
         println!("  {:<10} {} × {} mm, {window}", e.id, e.w, e.h);
+    }
+    println!("\nlabel sheets (`labels = \"…\"` or `--labels`; safe margin inside each label):");
+    for s in postal::labels::LABEL_SHEETS {
+        println!(
+            "  {:<11} {} · safe margin {} mm sides, {} mm top and bottom",
+            s.id, s.name, s.safe_x, s.safe_y
+        );
     }
     Ok(true)
 }
@@ -227,6 +265,7 @@ paper = "a4"               # a4
 layout = "din5008-b"       # din5008-b (window at 45 mm) or din5008-a (at 27 mm)
 envelope = "dl"            # dl or c6/5 (window envelopes), c5, c4, c6
 # pdf_standard = "a-2b"    # PDF/A-2b for archiving
+# labels = "avery-l7160"   # also address labels: avery-l7160 (A4), avery-5160 (US Letter)
 
 [sender]
 name = "Your Name"

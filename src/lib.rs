@@ -13,6 +13,7 @@ pub mod civil;
 pub mod diag;
 pub mod pipeline;
 pub mod postal;
+pub mod preview;
 pub mod printfile;
 pub mod render;
 pub mod sandbox;

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Data(args) => return finish(data(args)),
         Command::Verify(args) => return finish(verify(args)),
         Command::Rebuild(args) => return finish(rebuild(args)),
+        Command::Preview(args) => return finish(commands::preview(args)),
         Command::List(args) => return finish(commands::list(args)),
         Command::New(args) => return finish(commands::new(args)),
         Command::Templates => return finish(commands::templates()),
@@ -77,6 +78,7 @@ fn run(
         layout: args.layout.clone(),
         envelope: args.envelope.clone(),
         pdf_standard: args.pdf_standard.clone(),
+        labels: args.labels.clone(),
     };
     let mut campaign = campaign::load(&args.path, &overrides)?;
     if !args.only.is_empty() {

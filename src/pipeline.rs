@@ -234,6 +234,8 @@ struct Writer<'a> {
     print: Option<(PrintFile, PrintFile)>,
     /// Packets in the current print part.
     in_part: usize,
+    /// The current print part's recipients (indices), for the labels.
+    labelled: Vec<usize>,
     pages: usize,
     sheets: usize,
     cpu: Duration,
@@ -266,6 +268,7 @@ impl<'a> Writer<'a> {
             written: vec![],
             print: None,
             in_part: 0,
+            labelled: vec![],
             pages: 0,
             sheets: 0,
             cpu: Duration::ZERO,
@@ -363,6 +366,7 @@ impl<'a> Writer<'a> {
                 envelopes.add(&envelope).map_err(|why| fail(&why))?;
             }
             self.in_part += 1;
+            self.labelled.push(index);
             if self.in_part >= self.campaign.print_part_size {
                 self.flush_print()?;
             }
@@ -382,6 +386,7 @@ impl<'a> Writer<'a> {
         let parts = self.campaign.recipients.len().div_ceil(self.campaign.print_part_size);
         let suffix = if parts > 1 { format!("-{:03}", self.part) } else { String::new() };
         let root = self.root().to_string();
+        let labelled = std::mem::take(&mut self.labelled);
         for (file, kind) in [(letters, "letters"), (envelopes, "envelopes")] {
             let name = format!("{kind}{suffix}.pdf");
             let fail = |why: &dyn std::fmt::Display| {
@@ -394,6 +399,16 @@ impl<'a> Writer<'a> {
                     &mut file,
                     len,
                 )?);
+            }
+        }
+        // The part's labels, in packet order; each part starts a new sheet.
+        if let Some(sheet) = self.campaign.labels {
+            let recipients: Vec<_> =
+                labelled.iter().map(|&i| &self.campaign.recipients[i]).collect();
+            let name = format!("labels{suffix}.pdf");
+            let doc = self.renderer.labels(sheet, &recipients, &format!("{root}/print/{name}"))?;
+            if let Some(zip) = &mut self.zip {
+                self.entries.push(zip.add(&format!("{root}/print/{name}"), &doc.pdf)?);
             }
         }
         Ok(())
@@ -535,6 +550,7 @@ impl<'a> Writer<'a> {
                 "layout": c.layout.id,
                 "envelope": c.envelope.id,
                 "pdf_standard": c.pdf_standard,
+                "labels": c.labels.map(|s| s.id),
                 "file": c.inputs.first().map(|i| i.rel.clone()),
                 "source_date_epoch": self.epoch,
             }),

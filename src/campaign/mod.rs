@@ -16,6 +16,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diag::{Diag, DiagResult, SourceFile, did_you_mean};
 use crate::postal::address::{self, Country, Parts};
+use crate::postal::labels::{self as label_sheets, LabelSheet};
 use crate::postal::translit;
 use crate::postal::{self, Envelope, Layout, Paper};
 use crate::sandbox;
@@ -51,6 +52,8 @@ pub struct Campaign {
     pub print_part_size: usize,
     /// PDF standard (`a-2b`), if one is asked for.
     pub pdf_standard: Option<String>,
+    /// Address-label sheet, if labels are asked for (`print/labels.pdf`).
+    pub labels: Option<&'static LabelSheet>,
     /// Who sends.
     pub sender: Sender,
     /// What is sent.
@@ -213,6 +216,8 @@ pub struct Overrides {
     pub envelope: Option<String>,
     /// `--pdf-standard`.
     pub pdf_standard: Option<String>,
+    /// `--labels` (`none` turns the campaign's labels off).
+    pub labels: Option<String>,
 }
 
 /// The PDF standards Typst can write, by the names Typst uses.
@@ -345,6 +350,7 @@ impl Loader {
             french_country_names: meta.french,
             print_part_size: meta.print_part_size,
             pdf_standard: meta.pdf_standard,
+            labels: meta.labels,
             sender,
             letter,
             recipients,
@@ -495,6 +501,16 @@ impl Loader {
                 )
                 .map(|s| Some(s.to_string())),
         };
+        let labels = match (raw.labels.as_ref(), overrides.labels.as_deref()) {
+            (_, Some("none")) => Some(None),
+            (Some(given), None) if given.get_ref().eq_ignore_ascii_case("none") => Some(None),
+            (None, None) => Some(None),
+            (given, over) => self
+                .choose(given, over, "", "label sheet", label_sheets::label_sheet, || {
+                    label_sheets::LABEL_SHEETS.iter().map(|s| s.id).chain(["none"]).collect()
+                })
+                .map(Some),
+        };
         let (paper, layout) = (paper?, layout?);
         if layout.paper != paper.id {
             let span = raw.layout.as_ref().or(raw.paper.as_ref()).map_or(0..0, |s| s.span());
@@ -517,6 +533,7 @@ impl Loader {
             french,
             print_part_size,
             pdf_standard: pdf_standard?,
+            labels: labels?,
         })
     }
 
@@ -1142,6 +1159,7 @@ struct Meta {
     french: bool,
     print_part_size: usize,
     pdf_standard: Option<String>,
+    labels: Option<&'static LabelSheet>,
 }
 
 /// Packets per print file unless the campaign says otherwise: large enough

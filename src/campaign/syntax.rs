@@ -41,6 +41,9 @@ pub struct RawMeta {
     /// Packets per print file; larger campaigns get numbered parts.
     #[serde(default)]
     pub print_part_size: Option<Spanned<i64>>,
+    /// Address-label sheet (`avery-l7160`, `avery-5160`), or `none`.
+    #[serde(default)]
+    pub labels: Option<Spanned<String>>,
 }
 
 /// A postal address.

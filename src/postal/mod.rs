@@ -5,6 +5,7 @@
 //! the sheet or envelope face, x to the right and y downwards.
 
 pub mod address;
+pub mod labels;
 pub mod translit;
 
 use serde::Serialize;

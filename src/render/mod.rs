@@ -19,6 +19,7 @@ use typst_pdf::{PdfOptions, Timestamp};
 
 use crate::campaign::{Campaign, Recipient};
 use crate::diag::{Diag, SourceFile};
+use crate::postal::labels::LabelSheet;
 use crate::postal::{self, Rect};
 use world::{Base, DATA_ID, TEMPLATE_DIR, file_id};
 
@@ -72,6 +73,7 @@ pub struct Renderer<'c> {
     areas: Areas,
     letter_id: FileId,
     envelope_id: FileId,
+    labels_id: FileId,
     timestamp: Option<Timestamp>,
     standards: typst_pdf::PdfStandards,
 }
@@ -108,6 +110,7 @@ impl<'c> Renderer<'c> {
             areas,
             letter_id: file_id(&format!("/{TEMPLATE_DIR}/letter.typ")),
             envelope_id: file_id(&format!("/{TEMPLATE_DIR}/envelope.typ")),
+            labels_id: file_id(&format!("/{TEMPLATE_DIR}/labels.typ")),
             timestamp,
             standards,
         }
@@ -185,8 +188,15 @@ impl<'c> Renderer<'c> {
     pub fn packet(&self, r: &Recipient) -> Result<Packet, Vec<Diag>> {
         let data = Bytes::new(serde_json::to_vec(&self.data(r)).unwrap_or_default());
         let ident = format!("{}/{}", self.campaign.id, r.id);
-        let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), r);
-        let envelope = self.document(self.envelope_id, &data, &format!("{ident}/envelope"), r);
+        let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), Some(r));
+        let envelope =
+            self.document(self.envelope_id, &data, &format!("{ident}/envelope"), Some(r));
+        // With labels, each address is set on a label of its own too, so a
+        // recipient whose address does not fit a label fails with its packet.
+        let label = match self.campaign.labels {
+            Some(sheet) => self.labels(sheet, &[r], &format!("{ident}/label")).err(),
+            None => None,
+        };
         let mut diags = vec![];
         if let Ok(letter) = &letter {
             diags.extend(self.check_letter(letter, r));
@@ -195,13 +205,160 @@ impl<'c> Renderer<'c> {
             diags.extend(self.check_envelope(envelope, r));
         }
         match (letter, envelope) {
-            (Ok(letter), Ok(envelope)) if diags.is_empty() => Ok(Packet { letter, envelope }),
+            (Ok(letter), Ok(envelope)) if diags.is_empty() && label.is_none() => {
+                Ok(Packet { letter, envelope })
+            }
             (letter, envelope) => {
                 diags.extend(letter.err().unwrap_or_default());
+                diags.extend(envelope.err().unwrap_or_default());
+                let mut diags: Vec<Diag> =
+                    diags.into_iter().map(|d| d.recipient(r.label())).collect();
+                diags.extend(label.unwrap_or_default());
+                Err(diags)
+            }
+        }
+    }
+
+    /// The areas the checks hold the layout to.
+    pub fn areas(&self) -> &Areas {
+        &self.areas
+    }
+
+    /// Typesets a recipient's letter and envelope and runs the checks, but
+    /// keeps the documents when a check fails (for `letterpress preview`,
+    /// which shows a layout that does not fit as well as one that does).
+    /// Fails only when a document cannot be typeset at all.
+    pub fn inspect(&self, r: &Recipient) -> Result<(Document, Document, Vec<Diag>), Vec<Diag>> {
+        let data = Bytes::new(serde_json::to_vec_pretty(&self.data(r)).unwrap_or_default());
+        let ident = format!("{}/{}", self.campaign.id, r.id);
+        let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), Some(r));
+        let envelope =
+            self.document(self.envelope_id, &data, &format!("{ident}/envelope"), Some(r));
+        match (letter, envelope) {
+            (Ok(letter), Ok(envelope)) => {
+                let mut diags = self.check_letter(&letter, r);
+                diags.extend(self.check_envelope(&envelope, r));
+                let diags = diags.into_iter().map(|d| d.recipient(r.label())).collect();
+                Ok((letter, envelope, diags))
+            }
+            (letter, envelope) => {
+                let mut diags = letter.err().unwrap_or_default();
                 diags.extend(envelope.err().unwrap_or_default());
                 Err(diags.into_iter().map(|d| d.recipient(r.label())).collect())
             }
         }
+    }
+
+    /// The data the labels template reads: the labels of some packets, in
+    /// order, with each one's page, die-cut cell and safe area (mm).
+    pub fn labels_data(&self, sheet: &LabelSheet, recipients: &[&Recipient]) -> Value {
+        let c = self.campaign;
+        let per_sheet = sheet.per_sheet();
+        let labels: Vec<Value> = recipients
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                json!({
+                    "id": r.id,
+                    "number": r.number,
+                    "page": i / per_sheet,
+                    "cell": sheet.cell(i),
+                    "area": sheet.safe_area(i),
+                    "address": r.address_lines,
+                })
+            })
+            .collect();
+        json!({
+            "campaign": { "id": c.id, "title": c.title, "lang": c.words.code },
+            "geometry": self.geometry,
+            "sheet": { "id": sheet.id, "w": sheet.w, "h": sheet.h, "per_sheet": per_sheet },
+            "labels": labels,
+        })
+    }
+
+    /// Typesets, exports and checks the address labels of some packets, in
+    /// packet order: one page per sheet.
+    pub fn labels(
+        &self,
+        sheet: &LabelSheet,
+        recipients: &[&Recipient],
+        ident: &str,
+    ) -> Result<Document, Vec<Diag>> {
+        let data = serde_json::to_vec_pretty(&self.labels_data(sheet, recipients));
+        let data = Bytes::new(data.unwrap_or_default());
+        let doc = self.document(self.labels_id, &data, ident, None)?;
+        let diags = self.check_labels(&doc, sheet, recipients);
+        if diags.is_empty() { Ok(doc) } else { Err(diags) }
+    }
+
+    /// Checks that each label's text lies inside its label's safe area, on
+    /// sheets of the right size.
+    fn check_labels(
+        &self,
+        doc: &Document,
+        sheet: &LabelSheet,
+        recipients: &[&Recipient],
+    ) -> Vec<Diag> {
+        let mut diags = vec![];
+        let per_sheet = sheet.per_sheet();
+        let sheets = recipients.len().div_ceil(per_sheet);
+        if doc.pages.len() != sheets {
+            diags.push(Diag::error(format!(
+                "the labels template printed {} pages for {} labels, not {sheets}",
+                doc.pages.len(),
+                recipients.len()
+            )));
+        }
+        for (p, page) in doc.pages.iter().enumerate() {
+            let size = page.frame.size();
+            if (size.x.to_mm() - sheet.w).abs() > 0.1 || (size.y.to_mm() - sheet.h).abs() > 0.1 {
+                diags.push(Diag::error(format!(
+                    "page {} of the labels is {:.1} × {:.1} mm, not {:.1} × {:.1} mm",
+                    p + 1,
+                    size.x.to_mm(),
+                    size.y.to_mm(),
+                    sheet.w,
+                    sheet.h
+                )));
+            }
+            let runs = checks::runs(&page.frame);
+            if let Some(run) = runs.iter().find(|run| run.labels.is_empty()) {
+                diags.push(Diag::error(format!(
+                    "text “{}” on page {} of the labels lies outside every label",
+                    run.text,
+                    p + 1
+                )));
+            }
+            for (i, r) in recipients.iter().enumerate().filter(|(i, _)| i / per_sheet == p) {
+                let label = format!("lp-label-{i}");
+                if checks::labelled_bbox(&runs, &label).is_none() {
+                    diags.push(
+                        Diag::error(format!(
+                            "the labels template printed no label {} (label <{label}>)",
+                            i + 1
+                        ))
+                        .recipient(r.label()),
+                    );
+                    continue;
+                }
+                let area = sheet.safe_area(i);
+                let advice = "shorten the longest line or use fewer lines \
+                              (`letterpress templates` lists the label sheets letterpress knows)";
+                diags.extend(
+                    self.misfit_advised(
+                        r,
+                        &runs,
+                        &label,
+                        "address block",
+                        &format!("{} label's safe area", sheet_name(sheet)),
+                        &area,
+                        advice,
+                    )
+                    .map(|d| d.recipient(r.label())),
+                );
+            }
+        }
+        diags
     }
 
     /// Compiles one template against the data and exports it.
@@ -210,7 +367,7 @@ impl<'c> Renderer<'c> {
         main: FileId,
         data: &Bytes,
         ident: &str,
-        r: &Recipient,
+        r: Option<&Recipient>,
     ) -> Result<Document, Vec<Diag>> {
         let doc = self.base.doc(main, data.clone());
         let started = std::time::Instant::now();
@@ -235,7 +392,10 @@ impl<'c> Renderer<'c> {
         let pdf =
             typst_pdf::pdf(&document, &options).map_err(|errors| self.convert(&doc, &errors))?;
         let export = started.elapsed();
-        let warnings = diags.into_iter().map(|d| d.recipient(r.label())).collect();
+        let warnings = match r {
+            Some(r) => diags.into_iter().map(|d| d.recipient(r.label())).collect(),
+            None => diags,
+        };
         Ok(Document { pdf, pages: document.pages().to_vec(), warnings, compile, export })
     }
 
@@ -382,6 +542,22 @@ impl<'c> Renderer<'c> {
         area: &str,
         allowed: &Rect,
     ) -> Option<Diag> {
+        let advice = "shorten the longest line, use fewer lines, or choose a larger envelope";
+        self.misfit_advised(r, runs, label, what, area, allowed, advice)
+    }
+
+    /// [`Self::misfit`] with the advice of the last hint.
+    #[allow(clippy::too_many_arguments)]
+    fn misfit_advised(
+        &self,
+        r: &Recipient,
+        runs: &[checks::Run],
+        label: &str,
+        what: &str,
+        area: &str,
+        allowed: &Rect,
+        advice: &str,
+    ) -> Option<Diag> {
         let bbox = checks::labelled_bbox(runs, label)?;
         let miss = checks::overshoot(&bbox, allowed);
         if miss.is_empty() {
@@ -414,7 +590,7 @@ impl<'c> Renderer<'c> {
                     allowed.y,
                     allowed.bottom()
                 ))
-                .hint("shorten the longest line, use fewer lines, or choose a larger envelope"),
+                .hint(advice),
         )
     }
 
@@ -487,6 +663,11 @@ impl<'c> Renderer<'c> {
         };
         Some((Arc::new(SourceFile { name, text }), range))
     }
+}
+
+/// How diagnostics name a label sheet: `Avery L7160`.
+fn sheet_name(sheet: &LabelSheet) -> String {
+    sheet.name.split(':').next().unwrap_or(sheet.id).split(" / ").next().unwrap_or(sheet.id).into()
 }
 
 /// Where a printed line comes from in the campaign file: the first place in
@@ -643,6 +824,60 @@ mod tests {
             assert!(warnings.is_empty(), "{template}: {warnings:?}");
             assert!(pages.contains(&document.pages().len()), "{template}");
         }
+    }
+
+    /// The labels template compiles on its own against its sample data, as
+    /// `typst compile --input labels=/labels.json labels.typ` runs it.
+    #[test]
+    fn labels_template_compiles_standalone_against_sample_data() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let data = std::fs::read(dir.join("labels.json")).unwrap();
+        let base = Base::new(dir.canonicalize().unwrap(), BTreeMap::new(), None);
+        let doc = base.doc(file_id("/labels.typ"), Bytes::new(data));
+        let Warned { output, warnings } = typst::compile::<PagedDocument>(&doc);
+        let document = output.unwrap_or_else(|e| panic!("labels.typ: {e:?}"));
+        assert!(warnings.is_empty(), "labels.typ: {warnings:?}");
+        assert_eq!(document.pages().len(), 1);
+        let runs = super::checks::runs(&document.pages()[0].frame);
+        for i in 0..2 {
+            assert!(super::checks::labelled_bbox(&runs, &format!("lp-label-{i}")).is_some());
+        }
+    }
+
+    /// The labels sample has exactly the shape letterpress hands the labels
+    /// template.
+    #[test]
+    fn labels_sample_has_the_shape_letterpress_produces() {
+        fn shape(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        let p = format!("{path}.{k}");
+                        out.push(p.clone());
+                        shape(v, &p, out);
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    if let Some(first) = items.first() {
+                        shape(first, &format!("{path}[]"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let campaign =
+            crate::campaign::load(&root.join("campaigns/semenova-2018.toml"), &Default::default())
+                .unwrap();
+        let renderer = super::Renderer::new(&campaign, None);
+        let recipients: Vec<_> = campaign.recipients.iter().take(2).collect();
+        let live = renderer.labels_data(&crate::postal::labels::AVERY_L7160, &recipients);
+        let text = std::fs::read_to_string(root.join("templates/labels.json")).unwrap();
+        let sample: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let (mut a, mut b) = (vec![], vec![]);
+        shape(&live, "", &mut a);
+        shape(&sample, "", &mut b);
+        assert_eq!(a, b, "templates/labels.json is out of step with Renderer::labels_data");
     }
 
     /// The sample data has exactly the shape letterpress hands the templates,

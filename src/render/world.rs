@@ -41,6 +41,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("letter.typ", include_str!("../../templates/letter.typ")),
     ("envelope.typ", include_str!("../../templates/envelope.typ")),
     ("common.typ", include_str!("../../templates/common.typ")),
+    ("labels.typ", include_str!("../../templates/labels.typ")),
 ];
 
 include!(concat!(env!("OUT_DIR"), "/font_sha256.rs"));
