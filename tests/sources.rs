@@ -74,9 +74,10 @@ fn row_errors_name_the_file_row_and_column() {
         + "\n[recipients]\nfile = \"list.csv\"\n\n[recipients.columns]\nname = \"Name\"\ncity = \"Town\"\ncountry = \"Land\"\n";
     let csv = "Name,Town,Land\nAnna,Berlin,DE\nBob,Paris,\n,,\n";
     let err = load_err(&temp_campaign(&dir, &toml, &[("list.csv", csv)]));
-    assert!(err.contains("error: row 3 has no country"), "{err}");
+    assert!(err.contains("list.csv has no country"), "{err}");
+    assert!(err.contains("error: row 3 of "), "{err}");
     assert!(err.contains("list.csv:3:1"), "{err}");
-    assert!(err.contains("hint: the column `Land` is empty in this row"), "{err}");
+    assert!(err.contains("hint: column “Land” is empty in this row"), "{err}");
 }
 
 #[test]
@@ -198,7 +199,9 @@ fn completions_and_help_with_examples() {
 
 /// A spreadsheet (xlsx and ods, written by tests/fixtures/sheets/make.py):
 /// a Cyrillic sheet name after a decoy sheet, a text postcode with a leading
-/// zero, a number, a formula with its cached value, a date, an empty row.
+/// zero, numbers in fixed-decimal, thousands, percent and General formats, a
+/// formula with its cached value, dates in two formats, a cell of two
+/// paragraphs, an empty row. Every value reads as the spreadsheet shows it.
 #[test]
 fn spreadsheets_read_as_the_text_they_show() {
     for file in ["members.xlsx", "members.ods"] {
@@ -215,13 +218,51 @@ fn spreadsheets_read_as_the_text_they_show() {
             ["Anna Schmidt", "Marktplatz 1", "01067 DRESDEN", "GERMANY"],
             "{file}"
         );
-        assert_eq!(anna.extra.get("Score").map(String::as_str), Some("3.1"), "{file}");
-        assert_eq!(anna.extra.get("Total").map(String::as_str), Some("3"), "{file}");
-        assert_eq!(anna.extra.get("Joined").map(String::as_str), Some("2024-01-31"), "{file}");
+        let extra = |r: &letterpress::campaign::Recipient| -> Vec<(String, String)> {
+            r.extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert_eq!(
+            extra(anna),
+            pairs(&[
+                ("Fee", "1,234,567.89"),
+                ("Joined", "31/12/2024"),
+                ("Note", "Line one\nLine  two"),
+                ("Ratio", "3.1"),
+                ("Renewed", "1 March 2025"),
+                ("Score", "3.10"),
+                ("Share", "16%"),
+                ("Total", "3"),
+            ]),
+            "{file}"
+        );
         let jan = &c.recipients[1];
-        assert_eq!(jan.extra.get("Score").map(String::as_str), Some("12"), "{file}");
-        assert_eq!(jan.extra.get("Joined").map(String::as_str), Some("2000-01-01"), "{file}");
+        assert_eq!(
+            extra(jan),
+            pairs(&[
+                ("Fee", "1,234,567.00"),
+                ("Joined", "01/01/2000"),
+                ("Note", "wide"),
+                ("Ratio", "1234567"),
+                ("Renewed", "1 February 2000"),
+                ("Score", "12.00"),
+                ("Share", "100%"),
+                ("Total", "20"),
+            ]),
+            "{file}"
+        );
         assert_eq!(lines(jan), ["Jan Peeters", "Kerkstraat 1", "9000 GENT"], "{file}");
+
+        // `list` shows the same text.
+        let path = dir.path().join("campaign.toml");
+        let out = run(&["list", path.to_str().unwrap(), "--format", "json"], dir.path());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(list[0]["extra"]["Joined"], "31/12/2024", "{file}");
+        assert_eq!(list[0]["extra"]["Renewed"], "1 March 2025", "{file}");
+        assert_eq!(list[0]["extra"]["Score"], "3.10", "{file}");
 
         let wrong = HEAD.to_string()
             + &format!("\n[recipients]\nfile = \"{file}\"\nsheet = \"Получатель\"\n");
@@ -229,6 +270,49 @@ fn spreadsheets_read_as_the_text_they_show() {
         assert!(err.contains("has no sheet `Получатель`"), "{err}");
         assert!(err.contains("did you mean `Получатели`?"), "{err}");
     }
+}
+
+/// The letter prints a date from a spreadsheet as the spreadsheet shows it.
+#[test]
+fn a_letter_shows_spreadsheet_dates_as_shown_in_the_sheet() {
+    for file in ["members.xlsx", "members.ods"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(root().join("tests/fixtures/sheets").join(file), dir.path().join(file))
+            .unwrap();
+        let body = r##"body = "#let r = json(\"/data.json\").recipient\nSince #r.extra.Joined and #r.extra.Renewed, score #r.extra.Score and share #r.extra.Share here.""##;
+        let toml = HEAD.replace("body = \"Body text.\"", body)
+            + &format!("\n[recipients]\nfile = \"{file}\"\nsheet = \"Получатели\"\n");
+        let c = load(&temp_campaign(&dir, &toml, &[]));
+        let text = letter_text(&Renderer::new(&c, None), &c.recipients[0]);
+        for shown in ["Since 31/12/2024 and 1 March 2025,", "score 3.10 and share 16% here."] {
+            assert!(text.contains(shown), "{file}: {shown:?} in {text}");
+        }
+    }
+}
+
+/// A cell whose shown text cannot be told from an .xlsx file is an error
+/// that names it, never a different text.
+#[test]
+fn unknown_number_formats_name_the_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = "members.xlsx";
+    std::fs::copy(root().join("tests/fixtures/sheets").join(file), dir.path().join(file)).unwrap();
+    let toml =
+        HEAD.to_string() + "\n[recipients]\nfile = \"members.xlsx\"\nsheet = \"Unreadable\"\n";
+    let err = load_err(&temp_campaign(&dir, &toml, &[]))
+        .replace(&format!("{}/", dir.path().display()), "");
+    assert_eq!(
+        err,
+        "error: failed to read cell C2 of `members.xlsx` as shown (it has built-in number format 14, which each computer shows in its own way)
+ = hint: in column C “Joined”, row 2
+ = hint: format the column as Text, or use a format such as dd/mm/yyyy, d mmmm yyyy, 0.00, #,##0 or 0%
+
+error: failed to read cell C3 of `members.xlsx` as shown (its number format `# ?/?` is one letterpress does not know)
+ = hint: in column C “Joined”, row 3
+ = hint: format the column as Text, or use a format such as dd/mm/yyyy, d mmmm yyyy, 0.00, #,##0 or 0%
+
+"
+    );
 }
 
 #[test]
@@ -260,4 +344,88 @@ address = { street = "Marktplatz 1", postcode = "01067", city = "Dresden", count
     let c = load(&path);
     let text = letter_text(&Renderer::new(&c, None), &c.recipients[0]);
     assert!(!text.contains("anna@example.org"), "{text}");
+}
+
+/// A JSON report as a value.
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// An expected document in tests/fixtures/json.
+fn expected_json(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/json").join(name)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `check --format json` with errors in rows of a CSV file and of a
+/// spreadsheet, and `list --format json`: the whole documents.
+#[test]
+fn check_and_list_json_are_the_expected_documents() {
+    let errors = root().join("tests/fixtures/errors");
+    for (case, expected) in
+        [("csv-rows", "check-csv-rows.json"), ("sheet-rows-ods", "check-sheet-rows-ods.json")]
+    {
+        let out = run(&["check", &format!("{case}/campaign.toml"), "--format", "json"], &errors);
+        assert_eq!(out.status.code(), Some(1), "{case}");
+        assert_eq!(json_of(&out), expected_json(expected), "{case}");
+    }
+    let out = run(&["list", "campaigns/members.toml", "--format", "json"], &root());
+    assert!(out.status.success());
+    assert_eq!(json_of(&out), expected_json("list-members.json"));
+}
+
+/// `build --format json`: the whole document, with what varies from one
+/// machine or template to the next (times, threads, the zip's size) checked
+/// apart.
+#[test]
+fn build_json_is_the_expected_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let campaign = root().join("campaigns/members.toml");
+    let out =
+        run(&["build", campaign.to_str().unwrap(), "-o", "out", "--format", "json"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut report = json_of(&out);
+    let summary = &mut report["summary"];
+    for stage in ["render", "bundle", "render_cpu"] {
+        assert!(summary["timings"][stage].as_f64().is_some_and(|t| t >= 0.0), "{stage}");
+    }
+    summary["timings"] = serde_json::json!({});
+    let zip = dir.path().join("out/members-2026.zip");
+    assert_eq!(summary["zip_bytes"], std::fs::metadata(&zip).unwrap().len());
+    summary["zip_bytes"] = serde_json::json!(0);
+    assert!(report["jobs"].as_u64().is_some_and(|j| j >= 1));
+    report["jobs"] = serde_json::json!(0);
+    let members_csv = root().join("campaigns/members/members.csv");
+    assert_eq!(
+        report,
+        serde_json::json!({
+            "errors": [],
+            "jobs": 0,
+            "ok": true,
+            "summary": {
+                "by_country": { "CH": 1, "CZ": 1, "DE": 1, "FR": 1, "IT": 1 },
+                "failed": 0,
+                "international": 5,
+                "packets": 5,
+                "pages": 5,
+                "sheets": 5,
+                "timings": {},
+                "zip": "out/members-2026.zip",
+                "zip_bytes": 0
+            },
+            "warnings": [{
+                "at": { "column": 86, "file": members_csv.to_str().unwrap(), "line": 5 },
+                "hints": [],
+                "message": "the address has no region, which Italy requires",
+                "recipients": [format!("#3 (Marco Rossi), row 4 of {}", members_csv.display())],
+                "severity": "warning"
+            }]
+        })
+    );
 }

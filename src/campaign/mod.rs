@@ -2,6 +2,8 @@
 //! [`Campaign`], with every problem reported at once and pointed at its line.
 
 pub mod lang;
+mod numfmt;
+mod sheet;
 pub mod source;
 pub mod syntax;
 
@@ -189,11 +191,31 @@ struct Item {
     /// The row number in that file.
     row: usize,
     extra: BTreeMap<String, String>,
+    /// The column of each field, for a row of a recipients file.
+    columns: BTreeMap<&'static str, String>,
 }
 
 impl Item {
     fn toml(raw: RawRecipient, span: Range<usize>, number: usize) -> Self {
-        Self { raw, number, span, file: None, row: 0, extra: BTreeMap::new() }
+        let (extra, columns) = (BTreeMap::new(), BTreeMap::new());
+        Self { raw, number, span, file: None, row: 0, extra, columns }
+    }
+}
+
+/// How diagnostics name a recipient: its number and name, and for a row of
+/// a recipients file the row and the column a field came from.
+struct Who {
+    base: String,
+    columns: BTreeMap<&'static str, String>,
+}
+
+impl Who {
+    /// The recipient, with the column of `field` if it came from one.
+    fn at(&self, field: &str) -> String {
+        match self.columns.get(field) {
+            Some(column) => format!("{}, {column}", self.base),
+            None => self.base.clone(),
+        }
     }
 }
 
@@ -270,6 +292,13 @@ fn byte_line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let col = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
     (line, col)
 }
+
+/// What the recipients checked so far took: ids, derived ids, addresses.
+type Seen<'a> = (
+    &'a mut HashMap<String, Range<usize>>,
+    &'a mut HashMap<String, usize>,
+    &'a mut HashMap<String, (usize, String)>,
+);
 
 /// The state of one load: the file, and the problems found so far.
 struct Loader {
@@ -775,10 +804,14 @@ impl Loader {
             [".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"].iter().any(|e| lower.ends_with(e));
         let dir = self.file.name.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
         if spreadsheet {
-            // No text to show: errors name the sheet, row and column instead.
+            // No text to show: errors name the row and column instead.
             let file = Arc::new(SourceFile { name: format!("{dir}{rel}"), text: String::new() });
-            return match source::read_sheet(&raw, &bytes, &file) {
-                Ok(rows) => self.items(rows, &file),
+            let sheet = raw.sheet.as_ref().map(|s| s.get_ref().as_str());
+            return match sheet::read(sheet, &bytes, &file) {
+                Ok((table, warnings)) => {
+                    self.diags.extend(warnings);
+                    self.items(&raw, table, &file)
+                }
                 Err(diags) => {
                     self.diags.extend(diags);
                     vec![]
@@ -802,7 +835,7 @@ impl Loader {
         };
         let file = Arc::new(SourceFile { name: format!("{dir}{rel}"), text });
         match source::read(&raw, &file) {
-            Ok(rows) => self.items(rows, &file),
+            Ok(table) => self.items(&raw, table, &file),
             Err(diags) => {
                 self.diags.extend(diags);
                 vec![]
@@ -811,7 +844,14 @@ impl Loader {
     }
 
     /// Rows of a recipients file as recipients to check.
-    fn items(&self, rows: Vec<source::Row>, file: &Arc<SourceFile>) -> Vec<Item> {
+    fn items(
+        &mut self,
+        raw: &source::RawSource,
+        table: source::Table,
+        file: &Arc<SourceFile>,
+    ) -> Vec<Item> {
+        let (rows, diags) = source::rows(raw, table, file, &self.file);
+        self.diags.extend(diags);
         rows.into_iter()
             .map(|row| Item {
                 raw: row.raw,
@@ -820,6 +860,7 @@ impl Loader {
                 file: Some(file.clone()),
                 row: row.row,
                 extra: row.extra,
+                columns: row.columns,
             })
             .collect()
     }
@@ -831,7 +872,6 @@ impl Loader {
         letter: &Letter,
         meta: &Meta,
     ) -> Vec<Recipient> {
-        let french = meta.french;
         let width = raws.len().to_string().len().max(3);
         let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         let mut out = vec![];
@@ -845,28 +885,63 @@ impl Loader {
         let toml_file = self.file.clone();
         let mut addresses: HashMap<String, (usize, String)> = HashMap::new();
         for item in raws {
-            let Item { raw, number, span, file, row, extra } = item;
+            let first_diag = self.diags.len();
             // Problems in a row of a recipients file point into that file.
-            self.file = file.clone().unwrap_or_else(|| toml_file.clone());
+            self.file = item.file.clone().unwrap_or_else(|| toml_file.clone());
+            let sheet = item.file.as_ref().filter(|f| f.text.is_empty()).cloned();
+            if let Some(recipient) = self.check_recipient(
+                item,
+                (sender, letter, meta),
+                (&mut seen, &mut taken, &mut addresses),
+                width,
+            ) {
+                out.push(recipient);
+            }
+            // A spreadsheet has no text to show: its errors name the row
+            // and column in their `recipient:` line instead.
+            if let Some(sheet) = sheet {
+                for diag in &mut self.diags[first_diag..] {
+                    if diag.primary.as_ref().is_some_and(|p| Arc::ptr_eq(&p.file, &sheet)) {
+                        diag.primary = None;
+                    }
+                }
+            }
+        }
+        self.file = toml_file;
+        out
+    }
+
+    /// Checks one recipient; `None` when an error stops its checks.
+    fn check_recipient(
+        &mut self,
+        item: Item,
+        (sender, letter, meta): (&Sender, &Letter, &Meta),
+        (seen, taken, addresses): Seen<'_>,
+        width: usize,
+    ) -> Option<Recipient> {
+        let french = meta.french;
+        {
+            let Item { raw, number, span, file, row, extra, columns } = item;
             let shown =
                 raw.name.as_deref().or(raw.organisation.as_deref()).unwrap_or("").to_string();
-            let who = match &file {
+            let base = match &file {
                 Some(file) => format!("#{number} ({shown}), row {row} of {}", file.name),
                 None => format!("#{number} ({shown})"),
             };
+            let who = Who { base, columns };
             if let Some((field, length)) = too_long(&raw) {
                 self.error(
                     format!("the recipient's {field} is {length} characters long; at most {MAX_FIELD} fit on a letter"),
                     span.clone(),
                 )
                 .notes
-                .push(format!("recipient: {who}"));
-                continue;
+                .push(format!("recipient: {}", who.at(field)));
+                return None;
             }
             if raw.name.is_none() && raw.organisation.is_none() {
                 self.error("the recipient has neither a name nor an organisation", span.clone())
                     .notes
-                    .push(format!("recipient: {who}"));
+                    .push(format!("recipient: {}", who.at("name")));
             }
             let id = match &raw.id {
                 Some(id) => {
@@ -875,7 +950,7 @@ impl Loader {
                         self.error(format!("invalid recipient id `{value}`"), id.span())
                             .notes
                             .extend([
-                                format!("recipient: {who}"),
+                                format!("recipient: {}", who.at("id")),
                                 "hint: use letters, digits, `-`, `_` and `.` only".into(),
                             ]);
                     }
@@ -885,7 +960,10 @@ impl Loader {
                         let file = self.file.clone();
                         let diag =
                             self.error(format!("duplicate recipient id `{value}`"), id.span());
-                        *diag = diag.clone().also(&file, first, "first used here").recipient(&who);
+                        *diag = diag
+                            .clone()
+                            .also(&file, first, "first used here")
+                            .recipient(who.at("id"));
                     }
                     *taken.entry(value.clone()).or_default() += 1;
                     value
@@ -908,11 +986,14 @@ impl Loader {
                     Some(words) => words,
                     None => {
                         self.unknown_language(code.get_ref(), code.span());
-                        continue;
+                        if let Some(diag) = self.diags.last_mut() {
+                            diag.notes.insert(0, format!("recipient: {}", who.at("language")));
+                        }
+                        return None;
                     }
                 },
             };
-            self.check_language(letter, words, &span, &who);
+            self.check_language(letter, words, &span, &who.at("language"));
             let lenient = match &raw.postcode_check {
                 None => false,
                 Some(v) if v.get_ref() == "warn" => true,
@@ -920,19 +1001,24 @@ impl Loader {
                 Some(v) => {
                     self.error(format!("unknown postcode_check `{}`", v.get_ref()), v.span())
                         .notes
-                        .push("hint: use \"warn\" or \"error\"".into());
+                        .extend([
+                            format!("recipient: {}", who.at("postcode_check")),
+                            "hint: use \"warn\" or \"error\"".into(),
+                        ]);
                     false
                 }
             };
-            let country = self.country(&raw.address.country, Some(&who));
-            self.check_postcode(&raw.address, country, &who, lenient);
-            let Some(country) = country else { continue };
+            let country = self.country(&raw.address.country, Some(&who.at("country")));
+            self.check_postcode(&raw.address, country, &who.at("postcode"), lenient);
+            let country = country?;
             let address_lines = self.address_lines(&raw, country, sender, french, &who);
             let key = format!(
                 "{}|{}",
                 shown.to_lowercase(),
                 address_lines.iter().map(|l| l.text.to_lowercase()).collect::<Vec<_>>().join("|")
             );
+            let honorific_who = who.at("honorific");
+            let who = who.base;
             if let Some((first, first_who)) = addresses.get(&key) {
                 let message = format!("recipient {who} has the same name and address as #{first}");
                 self.error(message, span.clone()).notes.extend([
@@ -952,7 +1038,10 @@ impl Loader {
                             honorific.span(),
                         )
                         .notes
-                        .push(format!("hint: known: {}", lang::HONORIFICS.join(", ")));
+                        .extend([
+                            format!("recipient: {}", honorific_who),
+                            format!("hint: known: {}", lang::HONORIFICS.join(", ")),
+                        ]);
                     }
                     let family = raw
                         .family_name
@@ -964,7 +1053,7 @@ impl Loader {
                 }
                 (None, None) => words.salutation.to_string(),
             };
-            out.push(Recipient {
+            Some(Recipient {
                 words,
                 number,
                 folder: format!("{number:0width$}-{}", slug(&id)),
@@ -980,10 +1069,8 @@ impl Loader {
                 span,
                 source: self.file.clone(),
                 extra,
-            });
+            })
         }
-        self.file = toml_file;
-        out
     }
 
     /// Checks that the letter has a body and a subject in the recipient's language.
@@ -1013,7 +1100,7 @@ impl Loader {
         country: &'static Country,
         sender: &Sender,
         french: bool,
-        who: &str,
+        who: &Who,
     ) -> Vec<address::Line> {
         let a = &raw.address;
         let international = country.code != sender.country.code;
@@ -1026,7 +1113,7 @@ impl Loader {
                     a.country.span(),
                 )
                 .notes
-                .push(format!("recipient: {who}"));
+                .push(format!("recipient: {}", who.at("lines")));
             }
             let mut out: Vec<address::Line> = lines.iter().map(|l| line(l)).collect();
             // The country line is ours to write: drop one the user wrote.
@@ -1061,7 +1148,7 @@ impl Loader {
                 let message = format!("the address has no {what}, which {} requires", country.name);
                 let diag =
                     if letter == 'S' { Diag::warning(message) } else { Diag::error(message) };
-                self.diags.push(diag.at(&self.file, a.country.span()).recipient(who));
+                self.diags.push(diag.at(&self.file, a.country.span()).recipient(who.at(what)));
             }
         }
         let mut name = vec![];
@@ -1086,7 +1173,7 @@ impl Loader {
                             "transliterated the city “{native}” as “{latin}” ({standard}) for international mail"
                         ))
                         .at(&self.file, a.country.span())
-                        .recipient(who)
+                        .recipient(who.at("city"))
                         .hint("give `city_latin` in the address to choose the Latin form"),
                     );
                     latin

@@ -76,90 +76,31 @@ pub struct Row {
     pub row: usize,
     /// Byte range of the row in the file.
     pub span: Range<usize>,
+    /// How errors name the column of each field that has one, e.g.
+    /// `column F “Postcode”`.
+    pub columns: BTreeMap<&'static str, String>,
 }
 
-/// Reads the rows of a recipients file. `file` holds its text (for errors).
-pub fn read(source: &RawSource, file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diag>> {
+/// Reads the table of a CSV or JSON recipients file; `file` holds its text.
+pub fn read(source: &RawSource, file: &Arc<SourceFile>) -> Result<Table, Vec<Diag>> {
     let lower = file.name.to_lowercase();
-    let table = if lower.ends_with(".json") { json_table(file)? } else { csv_table(source, file)? };
-    rows(source, table, file)
+    if lower.ends_with(".json") { json_table(file) } else { csv_table(source, file) }
 }
 
-/// Reads the rows of a spreadsheet (.xlsx, .xls, .xlsb, .ods): the named
-/// sheet, or the first. Cells become the text a spreadsheet shows in its
-/// default format: text as typed, whole numbers without ".0", other numbers
-/// in their shortest form, dates as YYYY-MM-DD, formulas as their value.
-pub fn read_sheet(
+/// Turns a table into recipients through the column mapping, with the
+/// errors of the rows that could not become one. `file` is the recipients
+/// file, `campaign` the campaign file (for errors in the mapping).
+pub fn rows(
     source: &RawSource,
-    bytes: &[u8],
+    table: Table,
     file: &Arc<SourceFile>,
-) -> Result<Vec<Row>, Vec<Diag>> {
-    use calamine::Reader;
-    let fail = |why: String| {
-        vec![Diag::error(format!("failed to read spreadsheet `{}` ({why})", file.name))]
-    };
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|e| fail(e.to_string()))?;
-    let names = book.sheet_names();
-    let name = match &source.sheet {
-        Some(sheet) if names.contains(sheet.get_ref()) => sheet.get_ref().clone(),
-        Some(sheet) => {
-            let mut diag =
-                Diag::error(format!("`{}` has no sheet `{}`", file.name, sheet.get_ref()));
-            if let Some(best) = did_you_mean(sheet.get_ref(), names.iter().map(String::as_str)) {
-                diag = diag.hint(format!("did you mean `{best}`?"));
-            }
-            return Err(vec![diag.hint(format!("its sheets: {}", names.join(", ")))]);
-        }
-        None => names.first().cloned().ok_or_else(|| fail("it has no sheets".into()))?,
-    };
-    let range = book.worksheet_range(&name).map_err(|e| fail(e.to_string()))?;
-    let mut header = vec![];
-    let mut records = vec![];
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    for (i, cells) in range.rows().enumerate() {
-        let values: Vec<String> = cells.iter().map(cell_text).collect();
-        if i == 0 {
-            header = values.iter().map(|h| h.trim().to_string()).collect();
-        } else {
-            records.push(Record { values, row: first_row + i + 1, span: 0..0 });
-        }
-    }
-    rows(source, (header, records), file)
-}
-
-/// The text a spreadsheet shows for a cell in its default format.
-pub fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => format!("{f}"),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
-        Data::DateTime(dt) => serial_date(dt.as_f64()),
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
-
-/// A spreadsheet date serial (days since 1899-12-30) as YYYY-MM-DD, with the
-/// time when it has one.
-fn serial_date(serial: f64) -> String {
-    // Serial 25,569 is 1970-01-01.
-    let (year, month, day) = crate::civil::from_days(serial.floor() as i64 - 25_569);
-    let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
-    if secs == 0 {
-        format!("{year:04}-{month:02}-{day:02}")
-    } else {
-        format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
-    }
-}
-
-/// Turns a table into recipients through the column mapping.
-fn rows(source: &RawSource, table: Table, file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diag>> {
+    campaign: &Arc<SourceFile>,
+) -> (Vec<Row>, Vec<Diag>) {
     let (header, records) = table;
-    let mapping = mapping(source, &header)?;
+    let mapping = match mapping(source, &header, campaign) {
+        Ok(mapping) => mapping,
+        Err(diags) => return (vec![], diags),
+    };
     let mut rows = vec![];
     let mut diags = vec![];
     for record in records {
@@ -171,17 +112,25 @@ fn rows(source: &RawSource, table: Table, file: &Arc<SourceFile>) -> Result<Vec<
             Err(diag) => diags.push(*diag),
         }
     }
-    if diags.is_empty() { Ok(rows) } else { Err(diags) }
+    (rows, diags)
 }
 
 /// A record: its values by column index, its row number and byte range.
-struct Record {
-    values: Vec<String>,
-    row: usize,
-    span: Range<usize>,
+pub struct Record {
+    /// The text of each cell, by column index.
+    pub values: Vec<String>,
+    /// The row number as the user sees it.
+    pub row: usize,
+    /// Byte range of the row in the file (empty for a spreadsheet).
+    pub span: Range<usize>,
+    /// Whether errors name columns by letter (spreadsheets).
+    pub letters: bool,
+    /// Byte range of each cell in the file (CSV only).
+    pub cells: Vec<Range<usize>>,
 }
 
-type Table = (Vec<String>, Vec<Record>);
+/// The header and the records of a recipients file.
+pub type Table = (Vec<String>, Vec<Record>);
 
 fn csv_table(source: &RawSource, file: &Arc<SourceFile>) -> Result<Table, Vec<Diag>> {
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
@@ -217,10 +166,49 @@ fn csv_table(source: &RawSource, file: &Arc<SourceFile>) -> Result<Table, Vec<Di
         if i == 0 {
             header = values.iter().map(|h| h.trim().to_string()).collect();
         } else {
-            records.push(Record { values, row: i + 1, span: start..line_end });
+            let cells = cell_spans(&file.text, start, delimiter, values.len());
+            records.push(Record {
+                values,
+                row: i + 1,
+                span: start..line_end,
+                letters: false,
+                cells,
+            });
         }
     }
     Ok((header, records))
+}
+
+/// Byte ranges of the first `count` fields of the CSV record that starts at
+/// `start` (quotes included), so that errors underline the cell.
+fn cell_spans(text: &str, start: usize, delimiter: u8, count: usize) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = vec![];
+    let mut i = start;
+    while out.len() < count {
+        let begin = i;
+        if bytes.get(i) == Some(&b'"') {
+            i += 1;
+            while i < bytes.len() {
+                i += 1;
+                if bytes[i - 1] == b'"' {
+                    if bytes.get(i) != Some(&b'"') {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+        }
+        while i < bytes.len() && !matches!(bytes[i], b'\n' | b'\r') && bytes[i] != delimiter {
+            i += 1;
+        }
+        out.push(begin..i);
+        if bytes.get(i) != Some(&delimiter) {
+            break;
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The delimiter that splits the header line into the most columns.
@@ -261,7 +249,7 @@ fn json_table(file: &Arc<SourceFile>) -> Result<Table, Vec<Diag>> {
                 Some(other) => other.to_string(),
             })
             .collect();
-        records.push(Record { values, row: i + 1, span: 0..0 });
+        records.push(Record { values, row: i + 1, span: 0..0, letters: false, cells: vec![] });
     }
     Ok((header, records))
 }
@@ -274,20 +262,26 @@ fn line_offset(text: &str, line: usize, column: usize) -> usize {
 /// Field → column indices.
 type Mapping = BTreeMap<&'static str, Vec<usize>>;
 
-fn mapping(source: &RawSource, header: &[String]) -> Result<Mapping, Vec<Diag>> {
+fn mapping(
+    source: &RawSource,
+    header: &[String],
+    campaign: &Arc<SourceFile>,
+) -> Result<Mapping, Vec<Diag>> {
     let mut out = Mapping::new();
     let mut diags = vec![];
     let find = |name: &str| header.iter().position(|h| h == name);
-    for (field, names) in &source.columns {
+    for (field, given) in &source.columns {
         let Some(&field) = FIELDS.iter().find(|f| **f == field) else {
-            let mut diag = Diag::error(format!("`{field}` is not a recipient field"));
+            let mut diag = Diag::error(format!("`{field}` is not a recipient field"))
+                .at(campaign, given.span())
+                .label("in [recipients.columns]");
             if let Some(best) = did_you_mean(field, FIELDS.iter().copied()) {
                 diag = diag.hint(format!("did you mean `{best}`?"));
             }
             diags.push(diag);
             continue;
         };
-        let names = match names.get_ref() {
+        let names = match given.get_ref() {
             ColumnNames::One(n) => vec![n.clone()],
             ColumnNames::Many(ns) => ns.clone(),
         };
@@ -297,7 +291,8 @@ fn mapping(source: &RawSource, header: &[String]) -> Result<Mapping, Vec<Diag>> 
                 Some(i) => indices.push(i),
                 None => {
                     let mut diag =
-                        Diag::error(format!("the recipients file has no column `{name}`"));
+                        Diag::error(format!("the recipients file has no column `{name}`"))
+                            .at(campaign, given.span());
                     if let Some(best) = did_you_mean(&name, header.iter().map(String::as_str)) {
                         diag = diag.hint(format!("did you mean `{best}`?"));
                     }
@@ -336,15 +331,46 @@ fn row(
             .cloned()
             .collect()
     };
+    // The column a field comes from: the first of its columns with a value.
+    let column = |field: &str| -> Option<usize> {
+        let indices = mapping.get(field)?;
+        let filled =
+            indices.iter().find(|i| record.values.get(**i).is_some_and(|v| !v.trim().is_empty()));
+        filled.or(indices.first()).copied()
+    };
+    let json = file.name.to_lowercase().ends_with(".json");
+    let describe = |i: usize| {
+        let h = header.get(i).map_or("", String::as_str);
+        if record.letters {
+            super::sheet::column_name(i, header)
+        } else if json {
+            format!("key “{h}”")
+        } else {
+            format!("column “{h}”")
+        }
+    };
+    let columns: BTreeMap<&'static str, String> =
+        FIELDS.iter().filter_map(|f| Some((*f, describe(column(f)?)))).collect();
     let one = |field: &str| get(field).into_iter().next();
-    let spanned = |field: &str| one(field).map(|v| Spanned::new(span.clone(), v));
+    // A field's span is its cell in a CSV file, else the row.
+    let spanned = |field: &str| {
+        let cell = column(field).and_then(|i| record.cells.get(i)).cloned();
+        one(field).map(|v| Spanned::new(cell.unwrap_or_else(|| span.clone()), v))
+    };
     let Some(country) = spanned("country") else {
-        let column = mapping.get("country").and_then(|i| i.first()).and_then(|i| header.get(*i));
-        let hint = match column {
-            Some(column) => format!("the column `{column}` is empty in this row"),
-            None => "map a column to `country` under [recipients.columns]".to_string(),
+        let (message, hint) = match columns.get("country") {
+            Some(column) => (
+                format!("row {} of {} has no country", record.row, file.name),
+                format!("{column} is empty in this row"),
+            ),
+            None => (
+                format!("the recipients in {} have no country", file.name),
+                "map a column to `country` under [recipients.columns]".to_string(),
+            ),
         };
-        let diag = Diag::error(format!("row {} has no country", record.row)).at(file, span);
+        // A spreadsheet has no text to point into: the message names the row.
+        let diag =
+            if record.letters { Diag::error(message) } else { Diag::error(message).at(file, span) };
         return Err(Box::new(diag.hint(hint)));
     };
     let lines = get("lines");
@@ -387,5 +413,5 @@ fn row(
         .filter(|(i, _)| !used.contains(i))
         .map(|(i, h)| (h.clone(), record.values.get(i).cloned().unwrap_or_default()))
         .collect();
-    Ok(Row { raw, extra, row: record.row, span })
+    Ok(Row { raw, extra, row: record.row, span, columns })
 }

@@ -128,6 +128,33 @@ cases! {
         "`../outside.typ`",
         "leaves the campaign folder",
     ];
+    rows_of_a_csv_file: "csv-rows" => [
+        "row 5 of csv-rows/list.csv has no country",
+        "column “Land” is empty in this row",
+        "recipient: #3 (Carl Weber), row 6 of csv-rows/list.csv, column “Postcode”",
+        "recipient: #4 (Dora Blanc), row 7 of csv-rows/list.csv, column “Land”",
+        "recipient: #5 (Emil Braun), row 8 of csv-rows/list.csv, column “Language”",
+        "recipient: #6 (Fritz Lang), row 9 of csv-rows/list.csv, column “Honorific”",
+        "has the same name and address as #1",
+    ];
+    rows_of_an_xlsx_sheet: "sheet-rows-xlsx" => [
+        "row 5 of sheet-rows-xlsx/members.xlsx has no country",
+        "column E “Country” is empty in this row",
+        "recipient: #3 (Carl Weber), row 6 of sheet-rows-xlsx/members.xlsx, column C “Postcode”",
+        "recipient: #4 (Dora Blanc), row 7 of sheet-rows-xlsx/members.xlsx, column E “Country”",
+        "recipient: #5 (Emil Braun), row 8 of sheet-rows-xlsx/members.xlsx, column F “Language”",
+        "recipient: #6 (Fritz Lang), row 9 of sheet-rows-xlsx/members.xlsx, column G “Honorific”",
+        "has the same name and address as #1",
+    ];
+    rows_of_an_ods_sheet: "sheet-rows-ods" => [
+        "row 5 of sheet-rows-ods/members.ods has no country",
+        "column E “Country” is empty in this row",
+        "recipient: #3 (Carl Weber), row 6 of sheet-rows-ods/members.ods, column C “Postcode”",
+        "recipient: #4 (Dora Blanc), row 7 of sheet-rows-ods/members.ods, column E “Country”",
+        "recipient: #5 (Emil Braun), row 8 of sheet-rows-ods/members.ods, column F “Language”",
+        "recipient: #6 (Fritz Lang), row 9 of sheet-rows-ods/members.ods, column G “Honorific”",
+        "has the same name and address as #1",
+    ];
     several_problems_reported_together: "several-problems" => [
         "unknown country `XX`",
         "recipient: #1 (K.K. MASIMOV)",
