@@ -160,6 +160,7 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
         layout: get("/campaign/layout"),
         envelope: get("/campaign/envelope"),
         pdf_standard: get("/campaign/pdf_standard"),
+        duplex: archive.manifest.pointer("/campaign/duplex").and_then(Value::as_bool),
     };
     let inside = Path::new(&campaign_file)
         .components()

@@ -52,8 +52,13 @@ pub struct Summary {
     pub packets: usize,
     /// Letter pages.
     pub pages: usize,
-    /// Sheets of paper (duplex).
+    /// Sheets of paper (both sides printed unless the campaign is simplex).
     pub sheets: usize,
+    /// What the packets weigh, per destination and per postage step.
+    pub postage: Postage,
+    /// Packets that went into the flat envelope (id, envelope) because they
+    /// have more sheets than the campaign's envelope holds folded.
+    pub switched: Vec<(String, String)>,
     /// Packets per destination country.
     pub by_country: BTreeMap<String, usize>,
     /// Packets that cross a border.
@@ -68,6 +73,76 @@ pub struct Summary {
     /// Warnings from loading and typesetting (merged across recipients).
     #[serde(skip)]
     pub warnings: Vec<Diag>,
+}
+
+/// Packet weights, for buying postage.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Postage {
+    /// Every packet.
+    pub all: Tally,
+    /// Per destination country (ISO code).
+    pub by_country: BTreeMap<String, Tally>,
+}
+
+/// Packets, sheets and grams, and how many packets fall into each postage step.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Tally {
+    /// Packets.
+    pub packets: usize,
+    /// Sheets.
+    pub sheets: usize,
+    /// Total estimated weight in grams (0.1 g).
+    pub grams: f64,
+    /// Packets per weight step, lightest first: (`up_to_g`, packets); the
+    /// last step has no upper bound (`null`).
+    pub by_weight: Vec<WeightStep>,
+}
+
+/// One postage weight step.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightStep {
+    /// The step's upper bound in grams (`None`: heavier than every step).
+    pub up_to_g: Option<f64>,
+    /// Packets in this step.
+    pub packets: usize,
+}
+
+impl Tally {
+    fn add(&mut self, sheets: usize, grams: f64) {
+        self.packets += 1;
+        self.sheets += sheets;
+        self.grams = round1(self.grams + grams);
+        let up_to = crate::postal::WEIGHT_STEPS.iter().copied().find(|step| grams <= *step);
+        match self.by_weight.iter_mut().find(|s| s.up_to_g == up_to) {
+            Some(step) => step.packets += 1,
+            None => {
+                self.by_weight.push(WeightStep { up_to_g: up_to, packets: 1 });
+                self.by_weight.sort_by(|a, b| {
+                    a.up_to_g
+                        .unwrap_or(f64::INFINITY)
+                        .total_cmp(&b.up_to_g.unwrap_or(f64::INFINITY))
+                });
+            }
+        }
+    }
+
+    /// `≤20 g 6, ≤50 g 2`.
+    pub fn steps(&self) -> String {
+        let steps: Vec<String> = self
+            .by_weight
+            .iter()
+            .map(|s| match s.up_to_g {
+                Some(g) => format!("≤{g} g {}", s.packets),
+                None => format!("heavier {}", s.packets),
+            })
+            .collect();
+        steps.join(", ")
+    }
+}
+
+/// Rounds to 0.1 (grams in the manifest).
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// Wall time by stage.
@@ -185,6 +260,8 @@ struct Writer<'a> {
     envelopes: Vec<Vec<u8>>,
     pages: usize,
     sheets: usize,
+    postage: Postage,
+    switched: Vec<(String, String)>,
     cpu: Duration,
     part: usize,
     epoch: Option<i64>,
@@ -215,6 +292,8 @@ impl<'a> Writer<'a> {
             envelopes: vec![],
             pages: 0,
             sheets: 0,
+            postage: Postage::default(),
+            switched: vec![],
             cpu: Duration::ZERO,
             part: 0,
             epoch: options.epoch,
@@ -235,7 +314,9 @@ impl<'a> Writer<'a> {
         let packet = match done.result {
             Ok(packet) => {
                 self.warnings.extend(packet.letter.warnings.iter().cloned());
-                self.warnings.extend(packet.envelope.warnings.iter().cloned());
+                if let Some(envelope) = &packet.envelope {
+                    self.warnings.extend(envelope.warnings.iter().cloned());
+                }
                 packet
             }
             Err(diags) if self.keep_going => {
@@ -260,12 +341,25 @@ impl<'a> Writer<'a> {
     fn write_packet(&mut self, index: usize, packet: Packet) -> DiagResult<()> {
         let r = &self.campaign.recipients[index];
         let folder = format!("{}/packets/{}", self.root(), r.folder);
+        let c = self.campaign;
         let pages = packet.letter.pages.len();
-        let sheets = pages.div_ceil(2);
+        let sheets = packet.sheets;
+        let envelope = packet.envelope_used;
+        let switched = packet.switched(c);
+        let grams = round1(
+            sheets as f64 * crate::postal::sheet_grams(c.paper, c.paper_weight) + envelope.grams(),
+        );
+        self.postage.all.add(sheets, grams);
+        self.postage.by_country.entry(r.country.code.clone()).or_default().add(sheets, grams);
+        if switched {
+            self.switched.push((r.id.clone(), envelope.id.to_string()));
+        }
         let mut files = vec![];
         if let Some(zip) = &mut self.zip {
             files.push(zip.add(&format!("{folder}/letter.pdf"), &packet.letter.pdf)?);
-            files.push(zip.add(&format!("{folder}/envelope.pdf"), &packet.envelope.pdf)?);
+            if let Some(doc) = &packet.envelope {
+                files.push(zip.add(&format!("{folder}/envelope.pdf"), &doc.pdf)?);
+            }
         }
         self.entries.extend(files.iter().cloned());
         self.recipients.push(json!({
@@ -277,6 +371,9 @@ impl<'a> Writer<'a> {
             "folder": format!("packets/{}", r.folder),
             "pages": pages,
             "sheets": sheets,
+            "envelope": envelope.id,
+            "flat_because_thick": switched,
+            "grams": grams,
             "address": r.address_lines.iter().map(|l| &l.text).collect::<Vec<_>>(),
             "files": files.iter().map(|f| json!({ "path": f.path, "sha256": f.sha256, "bytes": f.bytes })).collect::<Vec<_>>(),
         }));
@@ -297,7 +394,7 @@ impl<'a> Writer<'a> {
         self.sheets += sheets;
         if self.zip.is_some() {
             self.letters.push(packet.letter.pdf);
-            self.envelopes.push(packet.envelope.pdf);
+            self.envelopes.extend(packet.envelope.map(|doc| doc.pdf));
             if self.letters.len() >= self.campaign.print_part_size {
                 self.flush_print()?;
             }
@@ -318,7 +415,11 @@ impl<'a> Writer<'a> {
         let root = self.root().to_string();
         let letters = std::mem::take(&mut self.letters);
         let envelopes = std::mem::take(&mut self.envelopes);
-        for (docs, kind, multiple) in [(letters, "letters", 2), (envelopes, "envelopes", 1)] {
+        let sides = if self.campaign.duplex { 2 } else { 1 };
+        for (docs, kind, multiple) in [(letters, "letters", sides), (envelopes, "envelopes", 1)] {
+            if docs.is_empty() {
+                continue;
+            }
             let name = format!("{kind}{suffix}.pdf");
             let pdf = bundle::merge_pdfs(&docs, multiple, &name).map_err(|why| {
                 vec![Diag::error(format!("failed to write print/{name} ({why})"))]
@@ -387,6 +488,8 @@ impl<'a> Writer<'a> {
             packets: self.rows.len(),
             pages: self.pages,
             sheets: self.sheets,
+            postage: self.postage.clone(),
+            switched: std::mem::take(&mut self.switched),
             by_country,
             international,
             timings: Timings {
@@ -458,7 +561,10 @@ impl<'a> Writer<'a> {
                 "language": c.words.code,
                 "paper": c.paper.id,
                 "layout": c.layout.id,
-                "envelope": c.envelope.id,
+                "envelope": if c.print_envelopes { c.envelope.id } else { "none" },
+                "window_envelope": c.envelope.window.map(|_| c.envelope.id),
+                "duplex": c.duplex,
+                "paper_weight": c.paper_weight,
                 "pdf_standard": c.pdf_standard,
                 "file": c.inputs.first().map(|i| i.rel.clone()),
                 "source_date_epoch": self.epoch,
@@ -475,6 +581,9 @@ impl<'a> Writer<'a> {
                 "pages": self.pages,
                 "sheets": self.sheets,
                 "by_country": by_country,
+                "grams": self.postage.all.grams,
+                "by_weight": self.postage.all.by_weight,
+                "postage_by_country": self.postage.by_country,
             },
         })
     }
