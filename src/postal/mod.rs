@@ -668,4 +668,43 @@ mod tests {
         assert_eq!(z.code, Rect::new(70.0, 95.0, 150.0, 15.0));
         assert_eq!(z.read, Rect::new(80.0, 40.0, 125.0, 55.0));
     }
+
+    #[test]
+    fn every_layout_names_a_window_envelope_its_packet_fits() {
+        for l in LAYOUTS {
+            let paper = paper(l.paper).unwrap();
+            let env = l.envelope.and_then(envelope).unwrap();
+            assert!(env.window.is_some(), "{}", l.id);
+            assert!(packet_fits(l, paper, env), "{}", l.id);
+            assert!(always_visible(l, paper, env, 0.0).is_some(), "{}", l.id);
+        }
+        for e in ENVELOPES {
+            assert!(envelope(e.flat).is_some_and(|f| f.window.is_none()), "{}", e.id);
+        }
+    }
+
+    #[test]
+    fn us_windows_match_postal_md() {
+        // postal.md §7: US10_single_std and LOB_10_DW (inches × 25.4).
+        let same = |r: Rect, x: f64, y: f64, w: f64, h: f64| {
+            [(r.x, x), (r.y, y), (r.w, w), (r.h, h)].iter().all(|(a, b)| (a - b).abs() < 1e-9)
+        };
+        let w = envelope("us-10-window").unwrap().window.unwrap();
+        assert!(same(w, 22.225, 63.5, 114.3, 28.575), "{w:?}");
+        let dw = envelope("us-10-double-window").unwrap();
+        let (b, t) = (dw.window.unwrap(), dw.return_window.unwrap());
+        assert!(same(b, 15.875, 53.975, 101.6, 25.4), "{b:?}");
+        assert!(same(t, 15.875, 22.225, 82.55, 22.225), "{t:?}");
+        let no10 = envelope("us-10").unwrap();
+        assert!(same(Rect::new(0.0, 0.0, no10.w, no10.h), 0.0, 0.0, 241.3, 104.775));
+    }
+
+    #[test]
+    fn weight_steps() {
+        assert_eq!(weight_step(9.8), "≤20 g");
+        assert_eq!(weight_step(20.0), "≤20 g");
+        assert_eq!(weight_step(20.1), "≤50 g");
+        assert_eq!(weight_step(2500.0), ">2000 g");
+        assert!((sheet_grams(paper("a4").unwrap(), 80.0) - 4.9896).abs() < 1e-9);
+    }
 }
