@@ -162,6 +162,7 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
         pdf_standard: get("/campaign/pdf_standard"),
         // An archive without labels (or from before labels existed) had none.
         labels: Some(get("/campaign/labels").unwrap_or_else(|| "none".into())),
+        duplex: archive.manifest.pointer("/campaign/duplex").and_then(Value::as_bool),
     };
     let inside = Path::new(&campaign_file)
         .components()

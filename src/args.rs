@@ -192,12 +192,15 @@ pub struct CampaignArgs {
     /// Paper for this run, overriding the campaign (a4, a5, us-letter, us-legal).
     #[arg(long, value_name = "NAME")]
     pub paper: Option<String>,
-    /// Letter layout for this run, overriding the campaign (din5008-b, din5008-a).
+    /// Letter layout for this run, overriding the campaign (see `letterpress templates`).
     #[arg(long, value_name = "NAME")]
     pub layout: Option<String>,
-    /// Envelope for this run, overriding the campaign (dl, c6/5, c5, c4, c6).
+    /// Envelope for this run, overriding the campaign (see `letterpress templates`; `none`).
     #[arg(long, value_name = "NAME")]
     pub envelope: Option<String>,
+    /// Print one side of each sheet (the campaign's `duplex = false`).
+    #[arg(long)]
+    pub simplex: bool,
     /// PDF standard for this run, e.g. `a-2b` for archiving (PDF/A-2b).
     #[arg(long, value_name = "NAME")]
     pub pdf_standard: Option<String>,

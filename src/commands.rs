@@ -103,13 +103,17 @@ pub fn dry_run(campaign: &Campaign, out: Option<&Path>) {
     }
     for r in &campaign.recipients {
         println!("  {root}/packets/{}/letter.pdf", r.folder);
-        println!("  {root}/packets/{}/envelope.pdf", r.folder);
+        if campaign.print_envelopes {
+            println!("  {root}/packets/{}/envelope.pdf", r.folder);
+        }
     }
     let parts = campaign.recipients.len().div_ceil(campaign.print_part_size);
     for part in 1..=parts {
         let suffix = if parts > 1 { format!("-{part:03}") } else { String::new() };
         println!("  {root}/print/letters{suffix}.pdf");
-        println!("  {root}/print/envelopes{suffix}.pdf");
+        if campaign.print_envelopes {
+            println!("  {root}/print/envelopes{suffix}.pdf");
+        }
         if campaign.labels.is_some() {
             println!("  {root}/print/labels{suffix}.pdf");
         }
@@ -133,13 +137,15 @@ pub fn templates() -> Result<bool, Vec<Diag>> {
         let f = l.field;
         let folds: Vec<String> = l.folds.iter().map(|f| format!("{f}")).collect();
         println!(
-            "  {:<10} {} × {} at {}, {} · folds {} · {}",
+            "  {:<16} {:<9} {} × {} at {}, {} · folds {} · envelope {} · {}",
             l.id,
+            l.paper,
             f.w,
             f.h,
             f.x,
             f.y,
             folds.join(", "),
+            l.envelope.unwrap_or("-"),
             l.name
         );
     }
@@ -147,12 +153,21 @@ pub fn templates() -> Result<bool, Vec<Diag>> {
     for p in postal::PAPERS {
         println!("  {:<10} {} × {} mm", p.id, p.w, p.h);
     }
-    println!("\nenvelopes:");
+    println!("\nenvelopes (mm; sheets held folded; the flat one for thicker packets):");
     for e in postal::ENVELOPES {
-        let window = e.window.map_or("plain".to_string(), |w| {
-            format!("window {} × {} at {}, {}", w.w, w.h, w.x, w.y)
+        let mut window = e.window.map_or("plain".to_string(), |w| {
+            format!("window {:.1} × {:.1} at {:.1}, {:.1}", w.w, w.h, w.x, w.y)
         });
-        println!("  {:<10} {} × {} mm, {window}", e.id, e.w, e.h);
+        if let Some(w) = e.return_window {
+            window.push_str(&format!(
+                ", upper window {:.1} × {:.1} at {:.1}, {:.1}",
+                w.w, w.h, w.x, w.y
+            ));
+        }
+        println!(
+            "  {:<20} {:.1} × {:.1} · {} sheets, then {} · {window}",
+            e.id, e.w, e.h, e.capacity, e.flat
+        );
     }
     println!("\nlabel sheets (`labels = \"…\"` or `--labels`; safe margin inside each label):");
     for s in postal::labels::LABEL_SHEETS {
@@ -261,9 +276,11 @@ id = "{id}"                # names the zip (out/{id}.zip) and its folder
 title = "My campaign"      # the PDFs' title
 date = 2026-01-15          # printed on the letter, and the PDFs' date
 language = "en"            # en, fr, de, es, ru, kk: date format, labels, default salutation
-paper = "a4"               # a4
-layout = "din5008-b"       # din5008-b (window at 45 mm) or din5008-a (at 27 mm)
-envelope = "dl"            # dl or c6/5 (window envelopes), c5, c4, c6
+paper = "a4"               # a4, us-letter, us-legal, a5
+layout = "din5008-b"       # din5008-b (window at 45 mm), din5008-a (at 27 mm); see `letterpress templates`
+# envelope = "dl"          # default: the one the layout and fold call for; "none": window only
+# duplex = true            # print both sides of each sheet
+# paper_weight = 80        # g/m², for the packet weights
 # pdf_standard = "a-2b"    # PDF/A-2b for archiving
 # labels = "avery-l7160"   # also address labels: avery-l7160 (A4), avery-5160 (US Letter)
 

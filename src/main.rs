@@ -79,6 +79,7 @@ fn run(
         envelope: args.envelope.clone(),
         pdf_standard: args.pdf_standard.clone(),
         labels: args.labels.clone(),
+        duplex: args.simplex.then_some(false),
     };
     let mut campaign = campaign::load(&args.path, &overrides)?;
     if !args.only.is_empty() {
@@ -140,6 +141,24 @@ fn run(
             summary.sheets,
             countries.join(", "),
         );
+        let all = &summary.postage.all;
+        let _ = writeln!(stdout, "postage: {:.1} g in all · {}", all.grams, all.steps());
+        for (country, tally) in &summary.postage.by_country {
+            let _ = writeln!(
+                stdout,
+                "  {country}: {} packets, {} sheets, {:.1} g · {}",
+                tally.packets,
+                tally.sheets,
+                tally.grams,
+                tally.steps()
+            );
+        }
+        for (id, envelope) in &summary.switched {
+            let _ = writeln!(
+                stdout,
+                "packet `{id}` has more sheets than the envelope holds folded: it goes flat into {envelope}"
+            );
+        }
         if let Some(zip) = &summary.zip {
             let _ = writeln!(
                 stdout,

@@ -53,8 +53,13 @@ pub struct Summary {
     pub packets: usize,
     /// Letter pages.
     pub pages: usize,
-    /// Sheets of paper (duplex).
+    /// Sheets of paper (both sides printed unless the campaign is simplex).
     pub sheets: usize,
+    /// What the packets weigh, per destination and per postage step.
+    pub postage: Postage,
+    /// Packets that went into the flat envelope (id, envelope) because they
+    /// have more sheets than the campaign's envelope holds folded.
+    pub switched: Vec<(String, String)>,
     /// Packets per destination country.
     pub by_country: BTreeMap<String, usize>,
     /// Packets that cross a border.
@@ -69,6 +74,76 @@ pub struct Summary {
     /// Warnings from loading and typesetting (merged across recipients).
     #[serde(skip)]
     pub warnings: Vec<Diag>,
+}
+
+/// Packet weights, for buying postage.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Postage {
+    /// Every packet.
+    pub all: Tally,
+    /// Per destination country (ISO code).
+    pub by_country: BTreeMap<String, Tally>,
+}
+
+/// Packets, sheets and grams, and how many packets fall into each postage step.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Tally {
+    /// Packets.
+    pub packets: usize,
+    /// Sheets.
+    pub sheets: usize,
+    /// Total estimated weight in grams (0.1 g).
+    pub grams: f64,
+    /// Packets per weight step, lightest first: (`up_to_g`, packets); the
+    /// last step has no upper bound (`null`).
+    pub by_weight: Vec<WeightStep>,
+}
+
+/// One postage weight step.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightStep {
+    /// The step's upper bound in grams (`None`: heavier than every step).
+    pub up_to_g: Option<f64>,
+    /// Packets in this step.
+    pub packets: usize,
+}
+
+impl Tally {
+    fn add(&mut self, sheets: usize, grams: f64) {
+        self.packets += 1;
+        self.sheets += sheets;
+        self.grams = round1(self.grams + grams);
+        let up_to = crate::postal::WEIGHT_STEPS.iter().copied().find(|step| grams <= *step);
+        match self.by_weight.iter_mut().find(|s| s.up_to_g == up_to) {
+            Some(step) => step.packets += 1,
+            None => {
+                self.by_weight.push(WeightStep { up_to_g: up_to, packets: 1 });
+                self.by_weight.sort_by(|a, b| {
+                    a.up_to_g
+                        .unwrap_or(f64::INFINITY)
+                        .total_cmp(&b.up_to_g.unwrap_or(f64::INFINITY))
+                });
+            }
+        }
+    }
+
+    /// `≤20 g 6, ≤50 g 2`.
+    pub fn steps(&self) -> String {
+        let steps: Vec<String> = self
+            .by_weight
+            .iter()
+            .map(|s| match s.up_to_g {
+                Some(g) => format!("≤{g} g {}", s.packets),
+                None => format!("heavier {}", s.packets),
+            })
+            .collect();
+        steps.join(", ")
+    }
+}
+
+/// Rounds to 0.1 (grams in the manifest).
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// Wall time by stage.
@@ -94,7 +169,7 @@ struct Done {
     index: usize,
     result: Result<Packet, Vec<Diag>>,
     /// The letter and envelope taken apart for the print files (when writing).
-    pieces: Option<Result<(Piece, Piece), String>>,
+    pieces: Option<Result<(Piece, Option<Piece>), String>>,
     cpu: Duration,
     print_cpu: Duration,
 }
@@ -155,10 +230,12 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
                     // parallel, not on the writer.
                     let prepared = Instant::now();
                     let pieces = match (&result, writing) {
-                        (Ok(packet), true) => Some(
-                            Piece::prepare(&packet.letter.pdf)
-                                .and_then(|l| Ok((l, Piece::prepare(&packet.envelope.pdf)?))),
-                        ),
+                        (Ok(packet), true) => {
+                            Some(Piece::prepare(&packet.letter.pdf).and_then(|l| {
+                                let e = packet.envelope.as_ref().map(|e| Piece::prepare(&e.pdf));
+                                Ok((l, e.transpose()?))
+                            }))
+                        }
                         _ => None,
                     };
                     let done = Done {
@@ -231,13 +308,15 @@ struct Writer<'a> {
     /// the rest comes from the campaign at the end).
     written: Vec<Written>,
     /// The current print part, being written to temporary files.
-    print: Option<(PrintFile, PrintFile)>,
+    print: Option<(PrintFile, Option<PrintFile>)>,
     /// Packets in the current print part.
     in_part: usize,
     /// The current print part's recipients (indices), for the labels.
     labelled: Vec<usize>,
     pages: usize,
     sheets: usize,
+    postage: Postage,
+    switched: Vec<(String, String)>,
     cpu: Duration,
     compile_cpu: Duration,
     export_cpu: Duration,
@@ -271,6 +350,8 @@ impl<'a> Writer<'a> {
             labelled: vec![],
             pages: 0,
             sheets: 0,
+            postage: Postage::default(),
+            switched: vec![],
             cpu: Duration::ZERO,
             compile_cpu: Duration::ZERO,
             export_cpu: Duration::ZERO,
@@ -293,7 +374,7 @@ impl<'a> Writer<'a> {
         self.cpu += done.cpu;
         self.print_cpu += done.print_cpu;
         if let Ok(packet) = &done.result {
-            for doc in [&packet.letter, &packet.envelope] {
+            for doc in std::iter::once(&packet.letter).chain(packet.envelope.as_ref()) {
                 self.compile_cpu += doc.compile;
                 self.export_cpu += doc.export;
             }
@@ -301,7 +382,9 @@ impl<'a> Writer<'a> {
         let packet = match done.result {
             Ok(packet) => {
                 self.warnings.extend(packet.letter.warnings.iter().cloned());
-                self.warnings.extend(packet.envelope.warnings.iter().cloned());
+                if let Some(envelope) = &packet.envelope {
+                    self.warnings.extend(envelope.warnings.iter().cloned());
+                }
                 packet
             }
             Err(diags) if self.keep_going => {
@@ -327,18 +410,39 @@ impl<'a> Writer<'a> {
         &mut self,
         index: usize,
         packet: Packet,
-        pieces: Option<Result<(Piece, Piece), String>>,
+        pieces: Option<Result<(Piece, Option<Piece>), String>>,
     ) -> DiagResult<()> {
         let r = &self.campaign.recipients[index];
         let folder = format!("{}/packets/{}", self.root(), r.folder);
+        let c = self.campaign;
         let pages = packet.letter.pages.len();
-        let sheets = pages.div_ceil(2);
+        let sheets = packet.sheets;
+        let envelope = packet.envelope_used;
+        let switched = packet.switched(c);
+        let grams = round1(
+            sheets as f64 * crate::postal::sheet_grams(c.paper, c.paper_weight) + envelope.grams(),
+        );
+        self.postage.all.add(sheets, grams);
+        self.postage.by_country.entry(r.country.code.clone()).or_default().add(sheets, grams);
+        if switched {
+            self.switched.push((r.id.clone(), envelope.id.to_string()));
+        }
         let mut files = vec![];
         if let Some(zip) = &mut self.zip {
             files.push(zip.add(&format!("{folder}/letter.pdf"), &packet.letter.pdf)?);
-            files.push(zip.add(&format!("{folder}/envelope.pdf"), &packet.envelope.pdf)?);
+            if let Some(doc) = &packet.envelope {
+                files.push(zip.add(&format!("{folder}/envelope.pdf"), &doc.pdf)?);
+            }
         }
-        self.written.push(Written { index, pages, sheets, files });
+        self.written.push(Written {
+            index,
+            pages,
+            sheets,
+            envelope: envelope.id,
+            switched,
+            grams,
+            files,
+        });
         if self.written.len().is_multiple_of(TRIM_EVERY) {
             release_freed_memory();
         }
@@ -352,18 +456,25 @@ impl<'a> Writer<'a> {
                 ]
             };
             let (letter, envelope) = pieces.map_err(|why| fail(&why))?;
+            let title = &self.campaign.title;
             if self.print.is_none() {
-                let title = &self.campaign.title;
-                let files = PrintFile::create(zip.dir(), 2, &format!("{title} — letters"))
-                    .and_then(|l| {
-                        Ok((l, PrintFile::create(zip.dir(), 1, &format!("{title} — envelopes"))?))
-                    })
+                let sides = if self.campaign.duplex { 2 } else { 1 };
+                let file = PrintFile::create(zip.dir(), sides, &format!("{title} — letters"))
                     .map_err(|why| fail(&why))?;
-                self.print = Some(files);
+                self.print = Some((file, None));
             }
             if let Some((letters, envelopes)) = &mut self.print {
                 letters.add(&letter).map_err(|why| fail(&why))?;
-                envelopes.add(&envelope).map_err(|why| fail(&why))?;
+                if let Some(piece) = envelope {
+                    if envelopes.is_none() {
+                        let file = PrintFile::create(zip.dir(), 1, &format!("{title} — envelopes"))
+                            .map_err(|why| fail(&why))?;
+                        *envelopes = Some(file);
+                    }
+                    if let Some(file) = envelopes {
+                        file.add(&piece).map_err(|why| fail(&why))?;
+                    }
+                }
             }
             self.in_part += 1;
             self.labelled.push(index);
@@ -387,7 +498,8 @@ impl<'a> Writer<'a> {
         let suffix = if parts > 1 { format!("-{:03}", self.part) } else { String::new() };
         let root = self.root().to_string();
         let labelled = std::mem::take(&mut self.labelled);
-        for (file, kind) in [(letters, "letters"), (envelopes, "envelopes")] {
+        for (file, kind) in [(Some(letters), "letters"), (envelopes, "envelopes")] {
+            let Some(file) = file else { continue };
             let name = format!("{kind}{suffix}.pdf");
             let fail = |why: &dyn std::fmt::Display| {
                 vec![Diag::error(format!("failed to write print/{name} ({why})"))]
@@ -482,6 +594,8 @@ impl<'a> Writer<'a> {
             packets: self.written.len(),
             pages: self.pages,
             sheets: self.sheets,
+            postage: self.postage.clone(),
+            switched: std::mem::take(&mut self.switched),
             by_country,
             international,
             timings: Timings {
@@ -548,7 +662,10 @@ impl<'a> Writer<'a> {
                 "language": c.words.code,
                 "paper": c.paper.id,
                 "layout": c.layout.id,
-                "envelope": c.envelope.id,
+                "envelope": if c.print_envelopes { c.envelope.id } else { "none" },
+                "window_envelope": c.envelope.window.map(|_| c.envelope.id),
+                "duplex": c.duplex,
+                "paper_weight": c.paper_weight,
                 "pdf_standard": c.pdf_standard,
                 "labels": c.labels.map(|s| s.id),
                 "file": c.inputs.first().map(|i| i.rel.clone()),
@@ -567,6 +684,9 @@ impl<'a> Writer<'a> {
                 "pages": self.pages,
                 "sheets": self.sheets,
                 "by_country": by_country,
+                "grams": self.postage.all.grams,
+                "by_weight": self.postage.all.by_weight,
+                "postage_by_country": self.postage.by_country,
             }),
         }
     }
@@ -577,6 +697,12 @@ struct Written {
     index: usize,
     pages: usize,
     sheets: usize,
+    /// The envelope it goes into.
+    envelope: &'static str,
+    /// Whether that is the flat one because the packet is too thick.
+    switched: bool,
+    /// Estimated weight in grams.
+    grams: f64,
     /// The letter and the envelope in the zip.
     files: Vec<Entry>,
 }
@@ -650,6 +776,9 @@ impl Serialize for Recipients<'_> {
                 "folder": format!("packets/{}", r.folder),
                 "pages": p.pages,
                 "sheets": p.sheets,
+                "envelope": p.envelope,
+                "flat_because_thick": p.switched,
+                "grams": p.grams,
                 "address": r.address_lines.iter().map(|l| &l.text).collect::<Vec<_>>(),
                 "files": p.files.iter().map(|f| json!({ "path": f.path, "sha256": f.sha256, "bytes": f.bytes })).collect::<Vec<_>>(),
             })

@@ -131,7 +131,7 @@ fn write_png(pixmap: &Pixmap, path: &Path) -> DiagResult<()> {
 
 /// The letter's overlay: window, always-visible area, reach, folds.
 fn draw_letter_overlay(pixmap: &mut Pixmap, c: &Campaign, renderer: &Renderer, px: f64) {
-    let (layout, paper, env) = (c.layout, c.paper, c.envelope);
+    let (layout, paper, env) = (&c.layout, c.paper, &c.envelope);
     if let Some(w) = env.window {
         let at_rest = Rect::new(w.x, w.y - layout.packet_offset, w.w, w.h);
         fill(pixmap, &at_rest, WINDOW, px);
@@ -151,7 +151,7 @@ fn draw_letter_overlay(pixmap: &mut Pixmap, c: &Campaign, renderer: &Renderer, p
 /// The envelope's overlay: its zones (`envelope.pdf` is printed on plain
 /// envelopes, so a window is not drawn).
 fn draw_envelope_overlay(pixmap: &mut Pixmap, c: &Campaign, px: f64) {
-    let zones = postal::envelope_zones(c.envelope);
+    let zones = postal::envelope_zones(&c.envelope);
     fill(pixmap, &zones.postage, KEEP_CLEAR, px);
     fill(pixmap, &zones.code, KEEP_CLEAR, px);
     fill(pixmap, &zones.sender, SENDER, px);

@@ -402,6 +402,15 @@ fn build_json_is_the_expected_document() {
     assert!(report["jobs"].as_u64().is_some_and(|j| j >= 1));
     report["jobs"] = serde_json::json!(0);
     let members_csv = root().join("campaigns/members/members.csv");
+    // One A4 sheet of 80 g/m² (4.99 g) in a DL envelope, rounded to 0.1 g.
+    let one_light_letter = || {
+        serde_json::json!({
+            "by_weight": [{ "packets": 1, "up_to_g": 20.0 }],
+            "grams": 9.8,
+            "packets": 1,
+            "sheets": 1
+        })
+    };
     assert_eq!(
         report,
         serde_json::json!({
@@ -414,7 +423,23 @@ fn build_json_is_the_expected_document() {
                 "international": 5,
                 "packets": 5,
                 "pages": 5,
+                "postage": {
+                    "all": {
+                        "by_weight": [{ "packets": 5, "up_to_g": 20.0 }],
+                        "grams": 49.0,
+                        "packets": 5,
+                        "sheets": 5
+                    },
+                    "by_country": {
+                        "CH": one_light_letter(),
+                        "CZ": one_light_letter(),
+                        "DE": one_light_letter(),
+                        "FR": one_light_letter(),
+                        "IT": one_light_letter()
+                    }
+                },
                 "sheets": 5,
+                "switched": [],
                 "timings": {},
                 "zip": "out/members-2026.zip",
                 "zip_bytes": 0

@@ -1,6 +1,7 @@
 //! Loading a campaign: the TOML file (and the files it names) into a checked
 //! [`Campaign`], with every problem reported at once and pointed at its line.
 
+pub mod geometry;
 pub mod lang;
 mod numfmt;
 mod sheet;
@@ -45,9 +46,15 @@ pub struct Campaign {
     /// Paper.
     pub paper: &'static Paper,
     /// Where the address field sits.
-    pub layout: &'static Layout,
-    /// The envelope.
-    pub envelope: &'static Envelope,
+    pub layout: Layout,
+    /// The envelope (for `envelope = "none"`: the layout's window envelope).
+    pub envelope: Envelope,
+    /// Whether a plain envelope PDF is printed per packet.
+    pub print_envelopes: bool,
+    /// Print on both sides of the sheet.
+    pub duplex: bool,
+    /// Paper weight in g/m².
+    pub paper_weight: f64,
     /// Print the country line in French instead of English.
     pub french_country_names: bool,
     /// Packets per print file (`print/letters-001.pdf`, …).
@@ -240,6 +247,8 @@ pub struct Overrides {
     pub pdf_standard: Option<String>,
     /// `--labels` (`none` turns the campaign's labels off).
     pub labels: Option<String>,
+    /// `--simplex` (`Some(false)`).
+    pub duplex: Option<bool>,
 }
 
 /// The PDF standards Typst can write, by the names Typst uses.
@@ -375,7 +384,10 @@ impl Loader {
             words: meta.words,
             paper: meta.paper,
             layout: meta.layout,
-            envelope: meta.envelope,
+            envelope: meta.envelope.envelope,
+            print_envelopes: meta.envelope.print,
+            duplex: meta.duplex,
+            paper_weight: meta.paper_weight,
             french_country_names: meta.french,
             print_part_size: meta.print_part_size,
             pdf_standard: meta.pdf_standard,
@@ -482,22 +494,6 @@ impl Loader {
             postal::paper,
             || postal::PAPERS.iter().map(|p| p.id).collect(),
         );
-        let layout = self.choose(
-            raw.layout.as_ref(),
-            overrides.layout.as_deref(),
-            "din5008-b",
-            "layout",
-            postal::layout,
-            || postal::LAYOUTS.iter().map(|l| l.id).collect(),
-        );
-        let envelope = self.choose(
-            raw.envelope.as_ref(),
-            overrides.envelope.as_deref(),
-            "dl",
-            "envelope",
-            postal::envelope,
-            || postal::ENVELOPES.iter().map(|e| e.id).collect(),
-        );
         let french = match raw.country_names.as_ref().map(|s| s.get_ref().as_str()) {
             None | Some("en") => false,
             Some("fr") => true,
@@ -540,25 +536,42 @@ impl Loader {
                 })
                 .map(Some),
         };
-        let (paper, layout) = (paper?, layout?);
-        if layout.paper != paper.id {
-            let span = raw.layout.as_ref().or(raw.paper.as_ref()).map_or(0..0, |s| s.span());
-            self.error(
-                format!(
-                    "layout `{}` is drawn for {} paper, not {}",
-                    layout.id, layout.paper, paper.id
-                ),
-                span,
-            );
-        }
+        let paper = paper?;
+        let paper_span = raw.paper.as_ref().map_or(0..0, |s| s.span());
+        let layout = self.layout(
+            raw.layout.as_ref(),
+            overrides.layout.as_deref(),
+            paper,
+            paper_span.clone(),
+        );
+        let layout_span = raw.layout.as_ref().map_or(paper_span, |s| s.span());
+        let envelope = layout.as_ref().and_then(|layout| {
+            self.envelope(
+                raw.envelope.as_ref(),
+                overrides.envelope.as_deref(),
+                layout,
+                paper,
+                layout_span,
+            )
+        });
+        let paper_weight = match &raw.paper_weight {
+            None => DEFAULT_PAPER_WEIGHT,
+            Some(w) if (30.0..=400.0).contains(w.get_ref()) => *w.get_ref(),
+            Some(w) => {
+                self.error("paper_weight must be between 30 and 400 g/m²", w.span());
+                DEFAULT_PAPER_WEIGHT
+            }
+        };
         Some(Meta {
             id,
             title: raw.title,
             date: date?,
             words: words?,
             paper,
-            layout,
+            layout: layout?,
             envelope: envelope?,
+            duplex: overrides.duplex.or(raw.duplex).unwrap_or(true),
+            paper_weight,
             french,
             print_part_size,
             pdf_standard: pdf_standard?,
@@ -1241,8 +1254,10 @@ struct Meta {
     date: (u16, u8, u8),
     words: &'static Words,
     paper: &'static Paper,
-    layout: &'static Layout,
-    envelope: &'static Envelope,
+    layout: Layout,
+    envelope: geometry::EnvelopeChoice,
+    duplex: bool,
+    paper_weight: f64,
     french: bool,
     print_part_size: usize,
     pdf_standard: Option<String>,
@@ -1252,6 +1267,9 @@ struct Meta {
 /// Packets per print file unless the campaign says otherwise: large enough
 /// for one file in most campaigns, small enough to keep memory flat.
 pub const DEFAULT_PART_SIZE: usize = 500;
+
+/// Paper weight unless the campaign says otherwise: ordinary office paper.
+pub const DEFAULT_PAPER_WEIGHT: f64 = 80.0;
 
 /// The name of a recipient table, for errors raised before it deserialized.
 fn raw_name(value: &DeValue) -> String {

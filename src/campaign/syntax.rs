@@ -26,12 +26,18 @@ pub struct RawMeta {
     /// Paper (`a4`).
     #[serde(default)]
     pub paper: Option<Spanned<String>>,
-    /// Letter layout (`din5008-b`).
+    /// Letter layout: a preset (`din5008-b`) or the campaign's own table.
     #[serde(default)]
-    pub layout: Option<Spanned<String>>,
-    /// Envelope (`dl`).
+    pub layout: Option<Spanned<Choice<RawLayout>>>,
+    /// Envelope: a preset (`dl`), `none`, or the campaign's own size.
     #[serde(default)]
-    pub envelope: Option<Spanned<String>>,
+    pub envelope: Option<Spanned<Choice<RawEnvelope>>>,
+    /// Print on both sides of the sheet (default `true`).
+    #[serde(default)]
+    pub duplex: Option<bool>,
+    /// Paper weight in g/m², for the packet weights (default 80).
+    #[serde(default)]
+    pub paper_weight: Option<Spanned<f64>>,
     /// Language of the country line on international mail (`en` or `fr`).
     #[serde(default)]
     pub country_names: Option<Spanned<String>>,
@@ -44,6 +50,90 @@ pub struct RawMeta {
     /// Address-label sheet (`avery-l7160`, `avery-5160`), or `none`.
     #[serde(default)]
     pub labels: Option<Spanned<String>>,
+}
+
+/// A preset's name, or a table that defines one.
+#[derive(Debug)]
+pub enum Choice<T> {
+    /// A preset by name.
+    Name(String),
+    /// The campaign's own definition.
+    Table(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Choice<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = Choice<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a name or a table")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Choice::Name(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Choice::Table)
+            }
+        }
+        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A rectangle in millimetres: `{ x = 20, y = 45, w = 85, h = 45 }`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRect {
+    /// Left edge, from the left of the sheet.
+    pub x: f64,
+    /// Top edge, from the top of the sheet.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
+}
+
+/// `[campaign.layout]`: the campaign's own address field and folds, in mm.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLayout {
+    /// The whole address field (return line and recipient zone).
+    pub field: Spanned<RawRect>,
+    /// Height of the return-address line at the top of the field (default 0).
+    #[serde(default)]
+    pub return_height: Option<Spanned<f64>>,
+    /// Indent of the address text inside the field (default 1).
+    #[serde(default)]
+    pub indent: Option<Spanned<f64>>,
+    /// Fold marks from the top of the sheet (none: the sheet goes flat).
+    #[serde(default)]
+    pub folds: Option<Spanned<Vec<f64>>>,
+    /// The hole-punch mark from the top.
+    #[serde(default)]
+    pub hole: Option<Spanned<f64>>,
+    /// The window envelope the field is drawn for.
+    #[serde(default)]
+    pub envelope: Option<Spanned<String>>,
+}
+
+/// `envelope = { w = 220, h = 110 }`: the campaign's own envelope, in mm.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvelope {
+    /// Long side.
+    pub w: f64,
+    /// Short side.
+    pub h: f64,
+    /// The recipient window, if any.
+    #[serde(default)]
+    pub window: Option<RawRect>,
+    /// Sheets it holds (default 6).
+    #[serde(default)]
+    pub capacity: Option<usize>,
 }
 
 /// A postal address.

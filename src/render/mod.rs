@@ -46,8 +46,20 @@ pub struct Document {
 pub struct Packet {
     /// The letter.
     pub letter: Document,
-    /// The envelope.
-    pub envelope: Document,
+    /// The envelope, unless the campaign prints none (`envelope = "none"`).
+    pub envelope: Option<Document>,
+    /// The envelope the packet goes into: the campaign's, or the flat one of
+    /// its family when the sheets are more than it holds folded.
+    pub envelope_used: postal::Envelope,
+    /// Sheets of paper (both sides printed unless the campaign is simplex).
+    pub sheets: usize,
+}
+
+impl Packet {
+    /// Whether the packet moved to a flat envelope because of its thickness.
+    pub fn switched(&self, campaign: &Campaign) -> bool {
+        self.envelope_used.id != campaign.envelope.id
+    }
 }
 
 /// The areas the checks hold the layout to, in mm.
@@ -58,6 +70,11 @@ pub struct Areas {
     pub letter_recipient: Rect,
     /// Where the return line on the letter must lie.
     pub letter_return: Rect,
+    /// Where the return address on the letter must lie to show through a
+    /// double-window envelope's upper window.
+    pub letter_sender: Option<Rect>,
+    /// The part of the first page that can show through the upper window.
+    pub letter_sender_reach: Option<Rect>,
     /// The part of the first page that can show through the window at some
     /// shift of the folded sheet: nothing else may print there.
     pub letter_window_reach: Option<Rect>,
@@ -123,6 +140,12 @@ impl<'c> Renderer<'c> {
 
     /// The data file a recipient's documents read.
     pub fn data(&self, r: &Recipient) -> Value {
+        self.data_for(r, &self.campaign.envelope)
+    }
+
+    /// The data file for a recipient's packet in an envelope: the envelope's
+    /// zones are those of the destination's post.
+    fn data_for(&self, r: &Recipient, env: &postal::Envelope) -> Value {
         let c = self.campaign;
         let s = &c.sender;
         let international = r.country.code != s.country.code;
@@ -180,20 +203,41 @@ impl<'c> Renderer<'c> {
                 "international": international,
                 "extra": r.extra,
             },
-            "geometry": self.geometry,
+            "geometry": self.geometry_for(env, &r.country.code),
         })
+    }
+
+    /// The geometry with the envelope's part for a destination.
+    fn geometry_for(&self, env: &postal::Envelope, country: &str) -> Value {
+        let mut geometry = self.geometry.clone();
+        geometry["envelope"] = envelope_geometry(env, country).0;
+        geometry
     }
 
     /// Typesets, exports and checks one recipient's letter and envelope.
     pub fn packet(&self, r: &Recipient) -> Result<Packet, Vec<Diag>> {
-        let data = Bytes::new(serde_json::to_vec(&self.data(r)).unwrap_or_default());
-        let ident = format!("{}/{}", self.campaign.id, r.id);
+        let c = self.campaign;
+        let json = |env: &postal::Envelope| {
+            Bytes::new(serde_json::to_vec(&self.data_for(r, env)).unwrap_or_default())
+        };
+        let data = json(&c.envelope);
+        let ident = format!("{}/{}", c.id, r.id);
         let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), Some(r));
-        let envelope =
-            self.document(self.envelope_id, &data, &format!("{ident}/envelope"), Some(r));
+        let pages = letter.as_ref().map_or(1, |l| l.pages.len());
+        let sheets = if c.duplex { pages.div_ceil(2) } else { pages };
+        // A packet thicker than the envelope holds folded goes flat into the
+        // flat envelope of the same family.
+        let envelope_used = match postal::envelope(c.envelope.flat) {
+            Some(flat) if sheets > c.envelope.capacity && flat.id != c.envelope.id => *flat,
+            _ => c.envelope,
+        };
+        let envelope = (c.print_envelopes || envelope_used.id != c.envelope.id).then(|| {
+            let data = if envelope_used.id == c.envelope.id { data } else { json(&envelope_used) };
+            self.document(self.envelope_id, &data, &format!("{ident}/envelope"), Some(r))
+        });
         // With labels, each address is set on a label of its own too, so a
         // recipient whose address does not fit a label fails with its packet.
-        let label = match self.campaign.labels {
+        let label = match c.labels {
             Some(sheet) => self.labels(sheet, &[r], &format!("{ident}/label")).err(),
             None => None,
         };
@@ -201,12 +245,13 @@ impl<'c> Renderer<'c> {
         if let Ok(letter) = &letter {
             diags.extend(self.check_letter(letter, r));
         }
-        if let Ok(envelope) = &envelope {
-            diags.extend(self.check_envelope(envelope, r));
+        if let Some(Ok(envelope)) = &envelope {
+            diags.extend(self.check_envelope(envelope, r, &envelope_used));
         }
+        let envelope = envelope.transpose();
         match (letter, envelope) {
             (Ok(letter), Ok(envelope)) if diags.is_empty() && label.is_none() => {
-                Ok(Packet { letter, envelope })
+                Ok(Packet { letter, envelope, envelope_used, sheets })
             }
             (letter, envelope) => {
                 diags.extend(letter.err().unwrap_or_default());
@@ -237,7 +282,7 @@ impl<'c> Renderer<'c> {
         match (letter, envelope) {
             (Ok(letter), Ok(envelope)) => {
                 let mut diags = self.check_letter(&letter, r);
-                diags.extend(self.check_envelope(&envelope, r));
+                diags.extend(self.check_envelope(&envelope, r, &self.campaign.envelope));
                 let diags = diags.into_iter().map(|d| d.recipient(r.label())).collect();
                 Ok((letter, envelope, diags))
             }
@@ -409,6 +454,21 @@ impl<'c> Renderer<'c> {
         let a = &self.areas;
         let near: Vec<Rect> = a.letter_window_reach.into_iter().collect();
         let runs = checks::runs_near(&first.frame, &near);
+        if let Some(allowed) = &a.letter_sender {
+            if checks::labelled_bbox(&runs, "lp-sender").is_none() {
+                diags.push(Diag::error(
+                    "the letter template printed no return address for the upper window (label <lp-sender>)",
+                ));
+            }
+            diags.extend(self.misfit(
+                r,
+                &runs,
+                "lp-sender",
+                "letter's return address",
+                "upper window",
+                allowed,
+            ));
+        }
         let window =
             if self.campaign.envelope.window.is_some() { "window" } else { "address field" };
         if checks::labelled_bbox(&runs, "lp-recipient").is_none() {
@@ -432,7 +492,7 @@ impl<'c> Renderer<'c> {
             "return-address zone",
             &a.letter_return,
         ));
-        if let Some(reach) = &a.letter_window_reach {
+        for reach in a.letter_window_reach.iter().chain(&a.letter_sender_reach) {
             for run in runs.iter().filter(|run| run.labels.is_empty()) {
                 if checks::intersects(&run.bbox, reach) {
                     diags.push(
@@ -453,13 +513,17 @@ impl<'c> Renderer<'c> {
     }
 
     /// Checks where the envelope's text landed.
-    fn check_envelope(&self, envelope: &Document, r: &Recipient) -> Vec<Diag> {
-        let env = self.campaign.envelope;
+    fn check_envelope(
+        &self,
+        envelope: &Document,
+        r: &Recipient,
+        env: &postal::Envelope,
+    ) -> Vec<Diag> {
         let mut diags = self.check_pages(envelope, env.w, env.h, "envelope", r);
         let Some(first) = envelope.pages.first() else {
             return diags;
         };
-        let zones = &self.areas.envelope;
+        let zones = &postal::zones_for(env, &r.country.code);
         let runs = checks::runs_near(&first.frame, &[zones.postage, zones.code]);
         if checks::labelled_bbox(&runs, "lp-recipient").is_none() {
             diags.push(Diag::error(
@@ -471,7 +535,7 @@ impl<'c> Renderer<'c> {
             &runs,
             "lp-recipient",
             "envelope's address block",
-            "postal read zone",
+            if r.country.code == "US" { "USPS OCR read area" } else { "postal read zone" },
             &zones.read,
         ));
         diags.extend(self.misfit(
@@ -737,7 +801,7 @@ fn epoch_datetime(secs: i64) -> Option<Datetime> {
 
 /// The geometry handed to the templates, and the areas the checks use.
 fn geometry(c: &Campaign) -> (Value, Areas) {
-    let (paper, layout, env) = (c.paper, c.layout, c.envelope);
+    let (paper, layout, env) = (c.paper, &c.layout, &c.envelope);
     let field = layout.field;
     let zone = layout.recipient_zone();
     let visible = postal::always_visible(layout, paper, env, 0.0);
@@ -751,25 +815,14 @@ fn geometry(c: &Campaign) -> (Value, Areas) {
         None => zone,
     };
     let return_area = Rect::new(field.x, field.y, field.w, layout.return_h);
-    // What of the sheet can ever appear in the window: the window, widened by
-    // the slack the packet has in the envelope.
-    let reach = env.window.map(|w| {
-        let (pw, ph) = layout.packet(paper);
-        let (sx, sy) = ((env.w - pw).max(0.0), (env.h - ph).max(0.0));
-        Rect::new(w.x - sx, w.y - sy - layout.packet_offset, w.w + sx, w.h + sy)
-    });
+    let reach = env.window.map(|w| postal::window_reach(layout, paper, env, w));
+    // A double-window envelope shows the return address through its upper window.
+    let sender_area =
+        env.return_window.and_then(|w| postal::visible_through(layout, paper, env, w, 0.0));
+    let sender_reach = env.return_window.map(|w| postal::window_reach(layout, paper, env, w));
     let text_x = field.x + layout.indent;
     let address_width = recipient_area.right() - text_x;
-    let zones = postal::envelope_zones(env);
-    let read = zones.read;
-    let recipient_block = Rect::new(
-        read.x + 10.0,
-        read.y + 8.0,
-        read.right() - read.x - 10.0,
-        read.bottom() - read.y - 8.0,
-    );
-    let sender_block = Rect::new(10.0, 10.0, zones.sender.w - 20.0, zones.sender.h - 14.0);
-    let info_x = 125.0_f64.min(paper.w - 85.0);
+    let info = layout.info;
     let geometry = json!({
         "paper": { "id": paper.id, "w": paper.w, "h": paper.h },
         "layout": layout.id,
@@ -779,26 +832,48 @@ fn geometry(c: &Campaign) -> (Value, Areas) {
         "indent": layout.indent,
         "address_width": address_width,
         "recipient_area": recipient_area,
+        "sender_area": sender_area,
         "folds": layout.folds,
         "hole": layout.hole,
-        "info": { "x": info_x, "y": field.y + 5.0, "w": paper.w - layout.margin_x.1 - info_x },
-        "envelope": {
-            "id": env.id,
-            "w": env.w,
-            "h": env.h,
-            "window": env.window,
-            "zones": zones,
-            "recipient_block": recipient_block,
-            "sender_block": sender_block,
-        },
+        "letterhead": { "x": layout.letterhead.x, "y": layout.letterhead.y, "w": layout.letterhead.w },
+        "info": { "x": info.x, "y": info.y, "w": info.w },
+        "body_top": layout.body_top,
+        "envelope": envelope_geometry(env, "").0,
     });
     let areas = Areas {
         letter_recipient: recipient_area,
         letter_return: return_area,
+        letter_sender: sender_area,
+        letter_sender_reach: sender_reach,
         letter_window_reach: reach,
-        envelope: zones,
+        envelope: postal::envelope_zones(env),
     };
     (geometry, areas)
+}
+
+/// The envelope's part of the geometry for a destination (ISO code), and
+/// its zones: where the template puts the recipient and sender blocks.
+pub fn envelope_geometry(env: &postal::Envelope, country: &str) -> (Value, postal::EnvelopeZones) {
+    let zones = postal::zones_for(env, country);
+    let read = zones.read;
+    // The block starts 10 mm inside the zone, and no further left than
+    // 140 mm from the right edge (UPU; postal.md §2.2), so it sits where
+    // every operator's machines look.
+    let x = read.x.max(env.w - 140.0) + 10.0;
+    let recipient_block =
+        Rect::new(x, read.y + 8.0, read.right() - x, read.bottom() - read.y - 8.0);
+    let sender = zones.sender;
+    let sender_block = Rect::new(10.0, 10.0, sender.w - 20.0, (sender.h - 14.0).max(8.0));
+    let json = json!({
+        "id": env.id,
+        "w": env.w,
+        "h": env.h,
+        "window": env.window,
+        "zones": zones,
+        "recipient_block": recipient_block,
+        "sender_block": sender_block,
+    });
+    (json, zones)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ fn assert_prints(name: &str) {
     let campaign = load(&toml);
     let renderer = Renderer::new(&campaign, None);
     let p = packet(&renderer, &campaign.recipients[0]);
-    for (doc, pages) in [("letter", &p.letter.pages), ("envelope", &p.envelope.pages)] {
+    for (doc, pages) in [("letter", &p.letter.pages), ("envelope", &envelope_of(&p).pages)] {
         for page in pages.iter() {
             for run in checks::runs(&page.frame) {
                 assert!(

@@ -22,7 +22,7 @@ fn typst_markup_in_a_name_prints_literally() {
     let renderer = Renderer::new(&campaign, None);
     let p = packet(&renderer, carlsson);
     for (doc, frame) in
-        [("letter", &p.letter.pages[0].frame), ("envelope", &p.envelope.pages[0].frame)]
+        [("letter", &p.letter.pages[0].frame), ("envelope", &envelope_of(&p).pages[0].frame)]
     {
         let runs = checks::runs(frame);
         let block = labelled(&runs, "lp-recipient");

@@ -95,8 +95,8 @@ fn letter_return_line_lies_in_the_return_zone() {
 fn envelope_blocks_lie_in_the_read_zone_and_the_sender_zone() {
     let (campaign, packets) = typeset();
     for (r, p) in campaign.recipients.iter().zip(packets) {
-        assert_eq!(p.envelope.pages.len(), 1, "{}: envelope pages", r.id);
-        let runs = checks::runs(&p.envelope.pages[0].frame);
+        assert_eq!(envelope_of(p).pages.len(), 1, "{}: envelope pages", r.id);
+        let runs = checks::runs(&envelope_of(p).pages[0].frame);
         let what = format!("{}: envelope's recipient block", r.id);
         assert_inside(&bbox_of(&runs, "lp-recipient", &what), &ENVELOPE_READ, &what);
         let what = format!("{}: envelope's return address", r.id);
@@ -109,7 +109,7 @@ fn address_blocks_start_with_the_recipients_name() {
     let (campaign, packets) = typeset();
     for ((r, p), (who, _)) in campaign.recipients.iter().zip(packets).zip(PRINTED) {
         for (doc, frame) in
-            [("letter", &p.letter.pages[0].frame), ("envelope", &p.envelope.pages[0].frame)]
+            [("letter", &p.letter.pages[0].frame), ("envelope", &envelope_of(p).pages[0].frame)]
         {
             let runs = checks::runs(frame);
             let block = labelled(&runs, "lp-recipient");
@@ -207,7 +207,8 @@ fn rough_boxes_contain_the_ink_they_stand_for() {
     let (_, packets) = typeset();
     let mut compared = 0;
     for p in packets {
-        for page in p.letter.pages.iter().chain(&p.envelope.pages) {
+        let envelope_pages = p.envelope.iter().flat_map(|e| &e.pages);
+        for page in p.letter.pages.iter().chain(envelope_pages) {
             let rough = checks::runs_near(&page.frame, &[]);
             let exact = checks::runs(&page.frame);
             assert_eq!(rough.len(), exact.len());

@@ -119,3 +119,29 @@ fn fonts_and_templates_are_listed_with_the_hashes_of_the_files() {
         assert_eq!(str_of(template, "sha256"), sha256(&bytes), "sha256 of templates/{file}");
     }
 }
+
+#[test]
+fn sheets_envelope_and_weight_per_packet_and_per_postage_step() {
+    let m = manifest(&Zip::open(&reference().zip));
+    assert_eq!(m["campaign"]["duplex"], true);
+    assert_eq!(m["campaign"]["paper_weight"], 80.0);
+    // Two pages on one sheet, in the DL envelope: A4 at 80 g/m² is
+    // 4.9896 g, a DL (two faces of 90 g/m² + 10 %) 4.7916 g: 9.8 g.
+    for r in list(&m, "recipients") {
+        let id = str_of(r, "id");
+        assert_eq!((r["pages"].as_u64(), r["sheets"].as_u64()), (Some(2), Some(1)), "{id}");
+        assert_eq!(r["envelope"], "dl", "{id}");
+        assert_eq!(r["flat_because_thick"], false, "{id}");
+        assert_eq!(r["grams"], 9.8, "{id}");
+    }
+    let t = &m["totals"];
+    assert_eq!(t["grams"], 78.4);
+    assert_eq!(t["by_weight"], serde_json::json!([{ "up_to_g": 20.0, "packets": 8 }]));
+    assert_eq!(
+        t["postage_by_country"],
+        serde_json::json!({
+            "BE": { "packets": 1, "sheets": 1, "grams": 9.8, "by_weight": [{ "up_to_g": 20.0, "packets": 1 }] },
+            "KZ": { "packets": 7, "sheets": 7, "grams": 68.6, "by_weight": [{ "up_to_g": 20.0, "packets": 7 }] },
+        })
+    );
+}

@@ -371,3 +371,9 @@ pub fn labelled<'a>(
 pub fn text_of(run: &letterpress::render::checks::Run) -> String {
     run.text.replace('\u{a0}', " ")
 }
+
+/// A packet's envelope document (the reference campaign prints one).
+#[track_caller]
+pub fn envelope_of(p: &letterpress::render::Packet) -> &letterpress::render::Document {
+    p.envelope.as_ref().unwrap_or_else(|| panic!("the packet has no envelope PDF"))
+}
