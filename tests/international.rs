@@ -609,3 +609,42 @@ address = { street = "Unter den Linden 77", postcode = "10117", city = "Berlin",
         pdf_fonts(&packet.letter.pdf).into_iter().filter(|f| f.contains("CJK")).collect();
     assert!(!cjk.is_empty() && cjk.iter().all(|f| f.contains("-Regular")), "{cjk:?}");
 }
+
+#[test]
+fn spanish_and_kazakh_letters_have_their_date_labels_and_salutation() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string()
+        + r#"
+[[recipient]]
+name = "Lucía GARCÍA"
+honorific = "ms"
+language = "es"
+address = { street = "Calle de Alcalá 50", postcode = "28014", city = "Madrid", region = "Madrid", country = "ES" }
+
+[[recipient]]
+name = "Әсем Қасымова"
+honorific = "ms"
+language = "kk"
+address = { street = "Абай даңғылы, 52", postcode = "050008", city = "Алматы", city_latin = "Almaty", country = "KZ" }
+"#;
+    let c = load(&temp_campaign(&dir, &toml, &[]));
+    let renderer = Renderer::new(&c, None);
+    let expect: [(&str, &[&str]); 2] = [
+        (
+            "lucia-garcia",
+            &["2 de noviembre de 2026", "Asunto: Test", "Estimada Sra. García:", "Atentamente,"],
+        ),
+        (
+            "sem-kasymova",
+            &["2026 жылғы 2 қараша", "Тақырыбы: Test", "Құрметті Қасымова ханым!", "Құрметпен,"],
+        ),
+    ];
+    for (id, want) in expect {
+        let packet = renderer.packet(recipient(&c, id)).unwrap();
+        let text = pdf_text(&packet.letter.pdf);
+        let squashed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for line in want {
+            assert!(squashed.contains(line), "{id}: no {line:?} in\n{text}");
+        }
+    }
+}
