@@ -648,3 +648,22 @@ address = { street = "Абай даңғылы, 52", postcode = "050008", city = 
         }
     }
 }
+
+#[test]
+fn latin_form_from_a_recipients_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = HEAD.to_string() + "\n[recipients]\nfile = \"r.csv\"\n";
+    let csv = "name,street,postcode,city,region,country,street_latin,city_latin,region_latin,address_form\n\
+               Иван Иванов,\"ул. Тверская, 7\",125009,Москва,Москва,RU,\"ul. Tverskaya, 7\",Moscow,Moscow,latin\n\
+               Пётр Петров,\"ул. Арбат, 1\",119002,Москва,Москва,RU,,Moscow,,\n";
+    let c = load(&temp_campaign(&dir, &toml, &[("r.csv", csv)]));
+    assert_eq!(
+        lines(&c.recipients[0]),
+        ["Иван Иванов", "UL. TVERSKAYA, 7", "MOSCOW", "Moscow", "125009", "RUSSIAN FEDERATION"]
+    );
+    // No address_form: the campaign's (native), with the given Latin city.
+    assert_eq!(
+        lines(&c.recipients[1]),
+        ["Пётр Петров", "УЛ. АРБАТ, 1", "MOSCOW", "Москва", "119002", "RUSSIAN FEDERATION"]
+    );
+}
