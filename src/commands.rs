@@ -317,6 +317,7 @@ country = "Country"                     # ISO codes: BE, DE, FR, KZ, …
 # [[recipient]]
 # name = "Sven-Olov CARLSSON"
 # honorific = "mr"                      # salutation "Dear Mr Carlsson,"
+# role = "Ambassador of Sweden"         # an office: "Dear Ambassador," (see README)
 # address = { street = ["Kosmonavtov St. 62"], postcode = "Z05E9E1", city = "Astana", country = "KZ" }
 "#;
 

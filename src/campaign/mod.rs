@@ -505,6 +505,7 @@ impl Loader {
                 false
             }
         };
+        let latin_form = self.address_form(raw.address_form.as_ref(), None).unwrap_or(false);
         let print_part_size = match &raw.print_part_size {
             None => DEFAULT_PART_SIZE,
             Some(n) if (1..=100_000).contains(n.get_ref()) => *n.get_ref() as usize,
@@ -573,6 +574,7 @@ impl Loader {
             duplex: overrides.duplex.or(raw.duplex).unwrap_or(true),
             paper_weight,
             french,
+            latin_form,
             print_part_size,
             pdf_standard: pdf_standard?,
             labels: labels?,
@@ -1024,7 +1026,10 @@ impl Loader {
             let country = self.country(&raw.address.country, Some(&who.at("country")));
             self.check_postcode(&raw.address, country, &who.at("postcode"), lenient);
             let country = country?;
-            let address_lines = self.address_lines(&raw, country, sender, french, &who);
+            let latin_form =
+                self.address_form(raw.address_form.as_ref(), Some(&who.at("address_form")));
+            let latin_form = latin_form.unwrap_or(meta.latin_form);
+            let address_lines = self.address_lines(&raw, country, sender, french, latin_form, &who);
             let key = format!(
                 "{}|{}",
                 shown.to_lowercase(),
@@ -1041,31 +1046,32 @@ impl Loader {
             } else {
                 addresses.insert(key, (number, who.clone()));
             }
-            let salutation = match (&raw.salutation, &raw.honorific) {
-                (Some(given), _) => given.clone(),
-                (None, Some(honorific)) => {
-                    let h = honorific.get_ref().to_lowercase().trim_end_matches('.').to_string();
-                    if !lang::HONORIFICS.contains(&h.as_str()) {
-                        self.error(
-                            format!("unknown honorific `{}`", honorific.get_ref()),
-                            honorific.span(),
-                        )
-                        .notes
-                        .extend([
-                            format!("recipient: {}", honorific_who),
-                            format!("hint: known: {}", lang::HONORIFICS.join(", ")),
-                        ]);
-                    }
-                    let family = raw
-                        .family_name
-                        .clone()
-                        .unwrap_or_else(|| lang::family_name(raw.name.as_deref().unwrap_or("")));
-                    words
-                        .salutation_for(&h, &family)
-                        .unwrap_or_else(|| words.salutation.to_string())
+            // Given wins; else by office (role), honorific and family name.
+            if let Some(honorific) = &raw.honorific {
+                let h = honorific.get_ref().to_lowercase();
+                if !lang::HONORIFICS.contains(&h.trim_end_matches('.')) {
+                    self.error(
+                        format!("unknown honorific `{}`", honorific.get_ref()),
+                        honorific.span(),
+                    )
+                    .notes
+                    .extend([
+                        format!("recipient: {}", honorific_who),
+                        format!("hint: known: {}", lang::HONORIFICS.join(", ")),
+                    ]);
                 }
-                (None, None) => words.salutation.to_string(),
-            };
+            }
+            let salutation = raw.salutation.clone().unwrap_or_else(|| {
+                let family = raw
+                    .family_name
+                    .clone()
+                    .unwrap_or_else(|| lang::family_name(raw.name.as_deref().unwrap_or("")));
+                words.derived_salutation(
+                    raw.role.as_deref(),
+                    raw.honorific.as_ref().map(|h| h.get_ref().as_str()),
+                    &family,
+                )
+            });
             Some(Recipient {
                 words,
                 number,
@@ -1105,21 +1111,65 @@ impl Loader {
         }
     }
 
+    /// `address_form`: `Some(true)` for `latin`, `Some(false)` for
+    /// `native`, `None` when not given (or wrong, with an error).
+    fn address_form(&mut self, given: Option<&Spanned<String>>, who: Option<&str>) -> Option<bool> {
+        let given = given?;
+        match given.get_ref().as_str() {
+            "native" => Some(false),
+            "latin" => Some(true),
+            other => {
+                let mut diag = Diag::error(format!("unknown address_form `{other}`"))
+                    .at(&self.file, given.span())
+                    .hint("use \"native\" (as written, the city in Latin abroad) or \"latin\"");
+                if let Some(who) = who {
+                    diag = diag.recipient(who);
+                }
+                self.diags.push(diag);
+                None
+            }
+        }
+    }
+
     /// The printed address: free-form lines as written, or the structured
-    /// fields in the destination's format; the country line if abroad.
+    /// fields in the destination's format; the country line if abroad. The
+    /// native form keeps the address's script and writes the city in Latin
+    /// for international mail (postal.md §4.3); the Latin form writes every
+    /// field from `address.latin`, romanising what it does not give.
     fn address_lines(
         &mut self,
         raw: &RawRecipient,
         country: &'static Country,
         sender: &Sender,
         french: bool,
+        latin_form: bool,
         who: &Who,
     ) -> Vec<address::Line> {
         let a = &raw.address;
         let international = country.code != sender.country.code;
         let line = |text: &str| address::Line { text: text.to_string(), wrap: false };
-        if let Some(lines) = &a.lines {
-            if !matches!(a.street, syntax::Lines::None) || a.postcode.is_some() || a.city.is_some()
+        let latin = a.latin.as_ref().map(Spanned::get_ref);
+        let latin_span = a.latin.as_ref().map_or(a.country.span(), Spanned::span);
+        if let Some(l) = latin {
+            self.check_latin(l, latin_span.clone(), who);
+            if l.city.is_some() && a.city_latin.is_some() {
+                self.error(
+                    "the Latin city is given twice, as `city_latin` and in `latin`",
+                    latin_span.clone(),
+                )
+                .notes
+                .extend([
+                    format!("recipient: {}", who.at("city")),
+                    "hint: keep one of them".into(),
+                ]);
+            }
+        }
+        let latin_lines = latin.and_then(|l| l.lines.as_ref()).filter(|_| latin_form);
+        if a.lines.is_some() || latin_lines.is_some() {
+            if a.lines.is_some()
+                && (!matches!(a.street, syntax::Lines::None)
+                    || a.postcode.is_some()
+                    || a.city.is_some())
             {
                 self.error(
                     "give the address either as `lines` or as fields (street, postcode, city), not both",
@@ -1128,6 +1178,16 @@ impl Loader {
                 .notes
                 .push(format!("recipient: {}", who.at("lines")));
             }
+            let lines: Vec<String> = match (latin_lines, &a.lines) {
+                (Some(given), _) => given.clone(),
+                (None, Some(native)) if latin_form => native
+                    .iter()
+                    .filter_map(|l| {
+                        self.romanized("address line", l, country, latin_span.clone(), who)
+                    })
+                    .collect(),
+                (None, native) => native.clone().unwrap_or_default(),
+            };
             let mut out: Vec<address::Line> = lines.iter().map(|l| line(l)).collect();
             // The country line is ours to write: drop one the user wrote.
             if out.last().is_some_and(|l| {
@@ -1143,7 +1203,7 @@ impl Loader {
             }
             return out;
         }
-        let street = match &a.street {
+        let mut street = match &a.street {
             syntax::Lines::None => vec![],
             syntax::Lines::One(l) => vec![l.clone()],
             syntax::Lines::Many(ls) => ls.clone(),
@@ -1167,41 +1227,139 @@ impl Loader {
         let mut name = vec![];
         name.extend(raw.name.as_deref());
         name.extend(raw.role.as_deref());
-        // International mail: the city in Latin script (postal.md §4.3).
+        let city_latin = latin.and_then(|l| l.city.clone()).or_else(|| a.city_latin.clone());
         let mut city = a.city.clone();
-        // Only where a published standard exists (Cyrillic, Greek); a city in
-        // Chinese or Japanese script stays as written for its own post.
-        if international
-            && let Some(native) = a.city.as_deref()
-            && !translit::is_latin(native)
-            && translit::standard_for(native).is_some()
-        {
-            city = Some(match &a.city_latin {
-                Some(latin) => latin.clone(),
-                None => {
-                    let latin = translit::romanize(native);
-                    let standard = translit::standard_for(native).unwrap_or("letter by letter");
-                    self.diags.push(
-                        Diag::warning(format!(
-                            "transliterated the city “{native}” as “{latin}” ({standard}) for international mail"
-                        ))
-                        .at(&self.file, a.country.span())
-                        .recipient(who.at("city"))
-                        .hint("give `city_latin` in the address to choose the Latin form"),
-                    );
-                    latin
+        let mut region = a.region.clone();
+        let mut postcode = a.postcode.as_ref().map(|p| p.get_ref().clone());
+        if latin_form {
+            let l = latin.map(|l| (l.street.clone_lines(), l.region.clone(), l.postcode.clone()));
+            let (l_street, l_region, l_postcode) = l.unwrap_or_default();
+            street = if l_street.is_empty() {
+                street
+                    .iter()
+                    .filter_map(|s| self.romanized("street", s, country, latin_span.clone(), who))
+                    .collect()
+            } else {
+                l_street
+            };
+            city = city_latin.or_else(|| {
+                let native = a.city.as_deref()?;
+                let latin = self.romanized("city", native, country, latin_span.clone(), who)?;
+                // Printed in capitals abroad: as the standard writes them.
+                match translit::standard_for(native, &country.code) {
+                    Some(standard) if international => Some(translit::upper(&latin, standard)),
+                    _ => Some(latin),
                 }
             });
+            region = l_region.or_else(|| {
+                let native = a.region.as_deref()?;
+                self.romanized("region", native, country, latin_span.clone(), who)
+            });
+            postcode = l_postcode.or(postcode);
+        } else if international
+            && let Some(native) = a.city.as_deref()
+            && !translit::is_latin(native)
+        {
+            // International mail: the city in Latin script (postal.md §4.3),
+            // only where a published standard exists (Cyrillic, Greek); a city
+            // in Chinese or Japanese script stays as written for its own post.
+            if let Some(given) = city_latin {
+                city = Some(given);
+            } else if let Some(standard) = translit::standard_for(native, &country.code) {
+                let romanized = translit::romanize(native, &country.code);
+                self.diags.push(
+                    Diag::warning(format!(
+                        "transliterated the city “{native}” as “{romanized}” ({}) for international mail",
+                        standard.name()
+                    ))
+                    .at(&self.file, a.country.span())
+                    .recipient(who.at("city"))
+                    .hint("give `city_latin` in the address to choose the Latin form"),
+                );
+                city = Some(translit::upper(&romanized, standard));
+            }
         }
         let parts = Parts {
             name,
             organisation: raw.organisation.as_deref(),
             street: &street,
-            postcode: a.postcode.as_ref().map(|p| p.get_ref().as_str()),
+            postcode: postcode.as_deref(),
             city: city.as_deref(),
-            region: a.region.as_deref(),
+            region: region.as_deref(),
         };
         address::format(&parts, country, &sender.country.code, french)
+    }
+
+    /// Checks that the Latin form of an address is in Latin script.
+    fn check_latin(&mut self, latin: &syntax::RawLatin, span: Range<usize>, who: &Who) {
+        let street = latin.street.clone_lines();
+        let fields = street
+            .iter()
+            .map(|s| ("street", s.as_str()))
+            .chain(latin.lines.iter().flatten().map(|l| ("lines", l.as_str())))
+            .chain(latin.city.as_deref().map(|c| ("city", c)))
+            .chain(latin.region.as_deref().map(|r| ("region", r)))
+            .chain(latin.postcode.as_deref().map(|p| ("postcode", p)));
+        let wrong: Vec<(&str, &str)> =
+            fields.filter(|(_, text)| !translit::is_latin(text)).collect();
+        for (field, text) in wrong {
+            self.error(
+                format!("the Latin form of the address has a {field} in another script: “{text}”"),
+                span.clone(),
+            )
+            .notes
+            .push(format!("recipient: {}", who.at(field)));
+        }
+        if latin.lines.is_some()
+            && (!street.is_empty() || latin.city.is_some() || latin.postcode.is_some())
+        {
+            self.error(
+                "give the Latin form either as `lines` or as fields (street, postcode, city), not both",
+                span,
+            )
+            .notes
+            .push(format!("recipient: {}", who.at("lines")));
+        }
+    }
+
+    /// A field of the address in Latin script for the Latin form: as it is if
+    /// it is Latin already, else romanised by the destination's standard with
+    /// a warning, else (a script without one) an error asking for it.
+    fn romanized(
+        &mut self,
+        field: &str,
+        native: &str,
+        country: &Country,
+        span: Range<usize>,
+        who: &Who,
+    ) -> Option<String> {
+        if translit::is_latin(native) {
+            return Some(native.to_string());
+        }
+        let key = if field == "address line" { "lines" } else { field };
+        let Some(standard) = translit::standard_for(native, &country.code) else {
+            self.error(
+                format!("the address has no Latin form of its {field} “{native}”"),
+                span,
+            )
+            .notes
+            .extend([
+                format!("recipient: {}", who.at(key)),
+                format!("hint: give `{key}` under `[recipient.address.latin]`, or print the native form (address_form = \"native\")"),
+            ]);
+            return None;
+        };
+        let romanized = translit::romanize(native, &country.code);
+        self.diags.push(
+            Diag::warning(format!(
+                "transliterated the {field} “{native}” as “{romanized}” ({}) for the Latin form of the address",
+                standard.name()
+            ))
+            .at(&self.file, span)
+            .recipient(who.at(key))
+            .hint(format!("give `{key}` under `[recipient.address.latin]` to choose the Latin form")),
+        );
+        Some(romanized)
     }
 
     fn check_postcode(
@@ -1259,6 +1417,7 @@ struct Meta {
     duplex: bool,
     paper_weight: f64,
     french: bool,
+    latin_form: bool,
     print_part_size: usize,
     pdf_standard: Option<String>,
     labels: Option<&'static LabelSheet>,
@@ -1336,9 +1495,25 @@ fn too_long(raw: &RawRecipient) -> Option<(&'static str, usize)> {
         ("region", a.region.as_deref()),
         ("postcode", a.postcode.as_ref().map(|p| p.get_ref().as_str())),
     ];
+    let latin = a.latin.as_ref().map(Spanned::get_ref);
+    let latin_fields = latin.into_iter().flat_map(|l| {
+        let street: Vec<&str> = match &l.street {
+            syntax::Lines::None => vec![],
+            syntax::Lines::One(s) => vec![s.as_str()],
+            syntax::Lines::Many(ss) => ss.iter().map(String::as_str).collect(),
+        };
+        street
+            .into_iter()
+            .chain(l.lines.iter().flatten().map(String::as_str))
+            .chain(l.city.as_deref())
+            .chain(l.region.as_deref())
+            .chain(l.postcode.as_deref())
+    });
     let lines = street
         .into_iter()
         .chain(a.lines.iter().flatten().map(String::as_str))
+        .chain(a.city_latin.as_deref())
+        .chain(latin_fields)
         .map(|l| ("address", Some(l)));
     fields.into_iter().chain(lines).find_map(|(field, text)| {
         let length = text?.chars().count();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::syntax::{Lines, RawAddress, RawRecipient};
+use super::syntax::{Lines, RawAddress, RawLatin, RawRecipient};
 use crate::diag::{Diag, SourceFile, did_you_mean};
 
 /// `[recipients]`: where to read recipients from.
@@ -60,6 +60,10 @@ pub const FIELDS: &[&str] = &[
     "postcode",
     "city",
     "city_latin",
+    "street_latin",
+    "region_latin",
+    "postcode_latin",
+    "address_form",
     "region",
     "country",
     "lines",
@@ -374,6 +378,16 @@ fn row(
         return Err(Box::new(diag.hint(hint)));
     };
     let lines = get("lines");
+    let street_latin: Vec<String> = get("street_latin");
+    let latin = RawLatin {
+        street: if street_latin.is_empty() { Lines::None } else { Lines::Many(street_latin) },
+        postcode: one("postcode_latin"),
+        city: None,
+        region: one("region_latin"),
+        lines: None,
+    };
+    let has_latin =
+        !matches!(latin.street, Lines::None) || latin.postcode.is_some() || latin.region.is_some();
     let raw = RawRecipient {
         id: spanned("id"),
         name: one("name"),
@@ -386,6 +400,7 @@ fn row(
         postcode_check: spanned("postcode_check"),
         email: one("email"),
         phone: one("phone"),
+        address_form: spanned("address_form"),
         address: RawAddress {
             // A cell with line breaks holds several street lines.
             street: match get("street")
@@ -404,6 +419,7 @@ fn row(
             country,
             lines: (!lines.is_empty()).then_some(lines),
             city_latin: one("city_latin"),
+            latin: has_latin.then(|| Spanned::new(span.clone(), latin)),
         },
     };
     let used: Vec<usize> = mapping.values().flatten().copied().collect();

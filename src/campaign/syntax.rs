@@ -44,6 +44,10 @@ pub struct RawMeta {
     /// PDF standard of every PDF (`a-2b` for archiving).
     #[serde(default)]
     pub pdf_standard: Option<Spanned<String>>,
+    /// Which form of a recipient's address is printed: `native` (as
+    /// written, the city in Latin abroad) or `latin`.
+    #[serde(default)]
+    pub address_form: Option<Spanned<String>>,
     /// Packets per print file; larger campaigns get numbered parts.
     #[serde(default)]
     pub print_part_size: Option<Spanned<i64>>,
@@ -159,9 +163,34 @@ pub struct RawAddress {
     #[serde(default)]
     pub lines: Option<Vec<String>>,
     /// The city in Latin script, for international mail to an address in
-    /// another script (transliterated by ISO 9 when absent).
+    /// another script (transliterated by a published standard when absent).
     #[serde(default)]
     pub city_latin: Option<String>,
+    /// The address in Latin script (`[recipient.address.latin]`), printed
+    /// with `address_form = "latin"`; its city also serves the native form.
+    #[serde(default)]
+    pub latin: Option<Spanned<RawLatin>>,
+}
+
+/// The Latin form of an address: the fields that have a script.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatin {
+    /// Street lines.
+    #[serde(default)]
+    pub street: Lines,
+    /// Postcode, where the Latin form writes it differently.
+    #[serde(default)]
+    pub postcode: Option<String>,
+    /// City or locality.
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Free-form lines, instead of the fields.
+    #[serde(default)]
+    pub lines: Option<Vec<String>>,
 }
 
 /// One string or a list of strings.
@@ -178,6 +207,15 @@ pub enum Lines {
 }
 
 impl Lines {
+    /// The lines as a list, leaving these in place.
+    pub fn clone_lines(&self) -> Vec<String> {
+        match self {
+            Lines::None => vec![],
+            Lines::One(line) => vec![line.clone()],
+            Lines::Many(lines) => lines.clone(),
+        }
+    }
+
     /// The lines as a list.
     pub fn into_vec(self) -> Vec<String> {
         match self {
@@ -305,6 +343,10 @@ pub struct RawRecipient {
     /// into a warning (the data is not always up to date).
     #[serde(default)]
     pub postcode_check: Option<Spanned<String>>,
+    /// `native` or `latin`: which form of the address is printed (default:
+    /// the campaign's).
+    #[serde(default)]
+    pub address_form: Option<Spanned<String>>,
     /// Postal address.
     pub address: RawAddress,
     /// Optional e-mail address (kept in recipients.csv, not printed).

@@ -1,13 +1,38 @@
 //! Romanisation of addresses for international mail: ISO 9:1995 for
-//! Cyrillic (Russian, Ukrainian, Belarusian, Serbian, Macedonian, Kazakh and
-//! the other Cyrillic alphabets it covers), and ELOT 743 for Greek.
+//! Cyrillic (Russian, Ukrainian, Belarusian, Serbian, Macedonian and the
+//! other Cyrillic alphabets it covers), the Kazakh national Latin alphabet
+//! (2021) for addresses in Kazakhstan, and ELOT 743 for Greek.
 
-/// The standard a text was romanised with.
-pub fn standard_for(text: &str) -> Option<&'static str> {
+/// A published romanisation standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standard {
+    /// ISO 9:1995, every Cyrillic alphabet letter for letter.
+    Iso9,
+    /// The Kazakh Latin alphabet of 2021, for Kazakh Cyrillic.
+    Kazakh2021,
+    /// ELOT 743, Greek.
+    Elot743,
+}
+
+impl Standard {
+    /// The name a warning prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Standard::Iso9 => "ISO 9",
+            Standard::Kazakh2021 => "Kazakh Latin alphabet of 2021",
+            Standard::Elot743 => "ELOT 743",
+        }
+    }
+}
+
+/// The standard letterpress romanises a text with for a destination
+/// country (ISO 3166-1 code): the country's national system where it has one
+/// we implement (Kazakhstan), else ISO 9 for Cyrillic and ELOT 743 for Greek.
+pub fn standard_for(text: &str, country: &str) -> Option<Standard> {
     if text.chars().any(is_cyrillic) {
-        Some("ISO 9")
+        Some(if country == "KZ" { Standard::Kazakh2021 } else { Standard::Iso9 })
     } else if text.chars().any(is_greek) {
-        Some("ELOT 743")
+        Some(Standard::Elot743)
     } else {
         None
     }
@@ -30,19 +55,38 @@ fn is_greek(c: char) -> bool {
     ('\u{0370}'..='\u{03FF}').contains(&c)
 }
 
-/// Romanises Cyrillic (ISO 9) and Greek (ELOT 743) letters; everything
-/// else is kept.
-pub fn romanize(text: &str) -> String {
+/// Upper case as the standard writes it: the Kazakh alphabet's `i` is the
+/// dotted `İ` in capitals (its `ı` is the dotless `I`).
+pub fn upper(text: &str, standard: Standard) -> String {
+    match standard {
+        Standard::Kazakh2021 => text
+            .chars()
+            .map(|c| if c == 'i' { "İ".to_string() } else { c.to_uppercase().collect() })
+            .collect(),
+        _ => text.to_uppercase(),
+    }
+}
+
+/// Romanises Cyrillic and Greek letters by the standard for the destination
+/// country ([`standard_for`]); everything else is kept.
+pub fn romanize(text: &str, country: &str) -> String {
+    let kazakh = standard_for(text, country) == Some(Standard::Kazakh2021);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         let lower = c.to_lowercase().next().unwrap_or(c);
-        let mapped = iso9(lower).or_else(|| elot743(lower));
+        let cyrillic = if kazakh { kazakh2021(lower) } else { iso9(lower) };
+        let mapped = cyrillic.or_else(|| elot743(lower));
         match mapped {
             Some(latin) if c != lower => {
                 // Upper case: capitalise the first letter of the romanisation.
                 let mut chars = latin.chars();
                 if let Some(first) = chars.next() {
-                    out.extend(first.to_uppercase());
+                    // Kazakh `и`/`й` → `i`, whose capital is `İ`; `і` → `ı`, capital `I`.
+                    match first {
+                        'i' if kazakh => out.push('İ'),
+                        'ı' => out.push('I'),
+                        _ => out.extend(first.to_uppercase()),
+                    }
                     out.push_str(chars.as_str());
                 }
             }
@@ -51,6 +95,62 @@ pub fn romanize(text: &str) -> String {
         }
     }
     out
+}
+
+/// The Kazakh Latin alphabet of 2021 (31 letters), lower case. Source: the
+/// alphabet presented by the government of Kazakhstan in January 2021, as
+/// tabulated in "Kazakh alphabets", Wikipedia
+/// (https://en.wikipedia.org/wiki/Kazakh_alphabets, section "Latin script",
+/// column 2021; its sample text romanises сый → syi, сөйлесіп → söilesıp,
+/// шаһарының → şaharynyñ) and in the npm package qazlatyn-db ("Latin 2021
+/// approved version"). The alphabet has no letter for the Cyrillic letters
+/// used only in Russian loanwords (ё ц ч щ ъ ь э ю я); for them we follow
+/// those tables and the common transliterators: ц → ts, ч → ch, щ → şş,
+/// ё → io, ю → iu, я → ia, э → e, ъ and ь are dropped.
+fn kazakh2021(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'ә' => "ä",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'ғ' => "ğ",
+        'д' => "d",
+        'е' => "e",
+        'ж' => "j",
+        'з' => "z",
+        'и' | 'й' => "i",
+        'і' => "ı",
+        'к' => "k",
+        'қ' => "q",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'ң' => "ñ",
+        'о' => "o",
+        'ө' => "ö",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ұ' => "ū",
+        'ү' => "ü",
+        'ф' => "f",
+        'х' | 'һ' => "h",
+        'ш' => "ş",
+        'ы' => "y",
+        // Loanword letters, outside the 31.
+        'ц' => "ts",
+        'ч' => "ch",
+        'щ' => "şş",
+        'ё' => "io",
+        'ю' => "iu",
+        'я' => "ia",
+        'э' => "e",
+        'ъ' | 'ь' => "",
+        _ => return None,
+    })
 }
 
 /// ISO 9:1995, lower case.
@@ -155,17 +255,35 @@ mod tests {
 
     #[test]
     fn cyrillic_by_iso9() {
-        assert_eq!(romanize("Алматы"), "Almaty");
-        assert_eq!(romanize("Москва"), "Moskva");
-        assert_eq!(romanize("Щёлково"), "Ŝëlkovo");
-        assert_eq!(romanize("Қарағанды"), "Ķaraġandy");
-        assert_eq!(standard_for("Алматы"), Some("ISO 9"));
+        assert_eq!(romanize("Алматы", "RU"), "Almaty");
+        assert_eq!(romanize("Москва", "RU"), "Moskva");
+        assert_eq!(romanize("Щёлково", "RU"), "Ŝëlkovo");
+        assert_eq!(romanize("Қарағанды", "RU"), "Ķaraġandy");
+        assert_eq!(standard_for("Москва", "RU"), Some(Standard::Iso9));
+    }
+
+    #[test]
+    fn kazakhstan_by_the_national_alphabet() {
+        assert_eq!(standard_for("Алматы", "KZ"), Some(Standard::Kazakh2021));
+        assert_eq!(romanize("Өскемен", "KZ"), "Öskemen");
+        assert_eq!(romanize("Шымкент", "KZ"), "Şymkent");
+        assert_eq!(romanize("Қарағанды", "KZ"), "Qarağandy");
+        assert_eq!(romanize("Түркістан", "KZ"), "Türkıstan");
+        assert_eq!(romanize("Ұлытау", "KZ"), "Ūlytau");
+        assert_eq!(romanize("Әйтеке би", "KZ"), "Äiteke bi");
+        assert_eq!(romanize("Петропавл", "KZ"), "Petropavl");
+        // Capitals: И → İ, І → I (the Turkic dotted and dotless i).
+        assert_eq!(romanize("Ирина", "KZ"), "İrina");
+        assert_eq!(romanize("Іле", "KZ"), "Ile");
+        // Loanword letters.
+        assert_eq!(romanize("ул. Чехова, 5", "KZ"), "ul. Chehova, 5");
+        assert_eq!(romanize("Актюбинская", "KZ"), "Aktiubinskaia");
     }
 
     #[test]
     fn greek_by_elot743() {
-        assert_eq!(romanize("Αθήνα"), "Athina");
-        assert_eq!(standard_for("Αθήνα"), Some("ELOT 743"));
+        assert_eq!(romanize("Αθήνα", "GR"), "Athina");
+        assert_eq!(standard_for("Αθήνα", "GR"), Some(Standard::Elot743));
     }
 
     #[test]

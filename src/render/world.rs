@@ -24,7 +24,7 @@ use crate::sandbox;
 
 /// The fonts under `fonts/`, built into the binary so output is the same on
 /// every machine. System fonts are never consulted.
-pub const FONTS: &[(&str, &[u8])] = &[
+pub static FONTS: &[(&str, &[u8])] = &[
     ("NotoSans-Regular.ttf", include_bytes!("../../fonts/NotoSans-Regular.ttf")),
     ("NotoSans-Bold.ttf", include_bytes!("../../fonts/NotoSans-Bold.ttf")),
     ("NotoSans-Italic.ttf", include_bytes!("../../fonts/NotoSans-Italic.ttf")),
@@ -34,6 +34,7 @@ pub const FONTS: &[(&str, &[u8])] = &[
     ("NotoSansHebrew-Regular.ttf", include_bytes!("../../fonts/NotoSansHebrew-Regular.ttf")),
     ("NotoSansHebrew-Bold.ttf", include_bytes!("../../fonts/NotoSansHebrew-Bold.ttf")),
     ("NotoSansCJK-Regular.ttc", include_bytes!("../../fonts/NotoSansCJK-Regular.ttc")),
+    ("NotoSansCJK-Bold.ttc", include_bytes!("../../fonts/NotoSansCJK-Bold.ttc")),
 ];
 
 /// The built-in templates, served under `/_letterpress/`.
