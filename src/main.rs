@@ -11,6 +11,12 @@ use clap::Parser;
 use codespan_reporting::term::termcolor::ColorChoice;
 
 use args::{CampaignArgs, Cli, Command, Format};
+
+/// mimalloc: Typst allocates and frees many small objects per packet; with
+/// glibc's malloc that took a tenth of a build's CPU and grew when two
+/// workers allocated at once (see scripts/bench/README.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use letterpress::campaign::{self, Overrides};
 use letterpress::diag::{self, Diag};
 use letterpress::pipeline;
@@ -133,12 +139,12 @@ fn run(
             summary.by_country.iter().map(|(c, n)| format!("{c} {n}")).collect();
         let _ = writeln!(
             stdout,
-            "{} {} packets ({} international) · {} pages on {} sheets · {}",
+            "{} {} ({} international) · {} on {} · {}",
             if summary.zip.is_some() { "built" } else { "checked" },
-            summary.packets,
+            count(summary.packets, "packet"),
             summary.international,
-            summary.pages,
-            summary.sheets,
+            count(summary.pages, "page"),
+            count(summary.sheets, "sheet"),
             countries.join(", "),
         );
         let all = &summary.postage.all;
@@ -146,9 +152,9 @@ fn run(
         for (country, tally) in &summary.postage.by_country {
             let _ = writeln!(
                 stdout,
-                "  {country}: {} packets, {} sheets, {:.1} g · {}",
-                tally.packets,
-                tally.sheets,
+                "  {country}: {}, {}, {:.1} g · {}",
+                count(tally.packets, "packet"),
+                count(tally.sheets, "sheet"),
                 tally.grams,
                 tally.steps()
             );
@@ -169,9 +175,10 @@ fn run(
         }
         let _ = writeln!(
             stdout,
-            "in {:.2} s ({:.2} s typesetting on {jobs} threads, {:.2} s bundling)",
+            "in {:.2} s ({:.2} s typesetting on {}, {:.2} s bundling)",
             summary.timings.render + summary.timings.bundle,
             summary.timings.render,
+            count(jobs, "thread"),
             summary.timings.bundle
         );
     }
@@ -295,4 +302,9 @@ fn print_diags(diags: &[Diag]) {
     let mut stderr = codespan_reporting::term::termcolor::BufferedStandardStream::stderr(choice);
     diag::emit(&mut stderr, &diag::fold(diags, 20));
     let _ = std::io::Write::flush(&mut stderr);
+}
+
+/// `n` things, in the singular for one: "1 packet", "2 packets".
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 { format!("1 {thing}") } else { format!("{n} {thing}s") }
 }

@@ -430,8 +430,8 @@ fn a_thick_packet_goes_flat_and_the_manifest_weighs_every_packet() {
     // A4 at 80 g/m²: 4.9896 g a sheet; envelopes 2 × 90 g/m² + 10 %: DL
     // 4.7916 g, C4 14.690952 g.
     assert!(stdout.contains("postage: 59.4 g in all · ≤20 g 1, ≤50 g 1"), "{stdout}");
-    assert!(stdout.contains("  DE: 1 packets, 7 sheets, 49.6 g · ≤50 g 1"), "{stdout}");
-    assert!(stdout.contains("  US: 1 packets, 1 sheets, 9.8 g · ≤20 g 1"), "{stdout}");
+    assert!(stdout.contains("  DE: 1 packet, 7 sheets, 49.6 g · ≤50 g 1"), "{stdout}");
+    assert!(stdout.contains("  US: 1 packet, 1 sheet, 9.8 g · ≤20 g 1"), "{stdout}");
     let m = manifest(&out.join("geometry.zip"), "geometry");
     let r = &m["recipients"];
     assert_eq!(r[0]["pages"], 14);
