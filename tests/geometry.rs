@@ -157,6 +157,10 @@ const EXPECTED: &[(&str, &str, f64, f64)] = &[
     // Field 0.5 in + 4 mm; the lower window shows from 2.125 in.
     ("us-double-window", "US", 12.7 + 4.0, 53.975 + 1.2),
     ("jp-chou3", "JP", 24.0, 17.0 + 1.2),
+    // DIN 5008's field on A5; the C6 window shows from 54 − 9 (the slack).
+    ("din5008-a5", "DE", 25.0, 62.7 + 1.2),
+    // No window: the field of the US window layout, as drawn.
+    ("us-legal", "US", 17.4625 + 6.35, 55.5625 + 1.2),
 ];
 
 #[test]
@@ -169,8 +173,10 @@ fn every_layout_places_a_real_address_where_its_table_says() {
         let meta = format!("paper = \"{}\"\nlayout = \"{id}\"", layout.paper);
         let path = write(&dir, &meta, "", sender, &[recipient], "Hello.");
         let c = load_with(&path, &Overrides::default());
-        // No envelope named: the layout's window envelope.
-        assert_eq!(Some(c.envelope.id), layout.envelope, "{id}: envelope");
+        // No envelope named: the layout's window envelope, or the plain one
+        // its fold calls for.
+        let plain = postal::default_envelope(layout, c.paper).map(|e| e.id);
+        assert_eq!(Some(c.envelope.id), layout.envelope.or(plain), "{id}: envelope");
         let packets = typeset(&c);
         let p = &packets[0];
         let paper = c.paper;
@@ -189,8 +195,10 @@ fn every_layout_places_a_real_address_where_its_table_says() {
         );
         // Always visible through the matching envelope's window (§3.3), and
         // inside the recipient zone.
-        let visible = postal::always_visible(&c.layout, paper, &c.envelope, 0.0).unwrap();
-        assert_inside(&got, &visible, &format!("{id}: address vs. always-visible window"));
+        if c.envelope.window.is_some() {
+            let visible = postal::always_visible(&c.layout, paper, &c.envelope, 0.0).unwrap();
+            assert_inside(&got, &visible, &format!("{id}: address vs. always-visible window"));
+        }
         assert_inside(&got, &c.layout.recipient_zone(), &format!("{id}: address vs. zone"));
         if let Some(upper) = c.envelope.return_window {
             let sender = bbox(&p.letter.pages[0].frame, "lp-sender", id);
@@ -360,6 +368,8 @@ fn the_envelope_follows_paper_and_fold_when_none_is_named() {
     assert_eq!(auto("us-letter", None, Some("[139.7]")), "6x9");
     assert_eq!(auto("us-letter", None, Some("[]")), "9x12");
     assert_eq!(auto("a5", None, Some("[105]")), "c6");
+    assert_eq!(auto("a5", None, None), "c6-window");
+    assert_eq!(auto("us-legal", None, None), "us-14");
     assert_eq!(auto("us-legal", None, Some("[118.53, 237.07]")), "us-14");
 }
 
@@ -462,4 +472,35 @@ fn a_thick_packet_goes_flat_and_the_manifest_weighs_every_packet() {
     assert_eq!(m["campaign"]["duplex"], false);
     // 14 × 4.9896 + 14.690952 = 84.5454
     assert_eq!(m["recipients"][0]["grams"], 84.5);
+}
+
+#[test]
+fn paper_from_the_command_line_brings_its_own_layout_and_envelope() {
+    // The campaign names DIN 5008 B and a DL window envelope, both for A4:
+    // `--paper` alone tries another paper with the layout and envelope drawn
+    // for it; `--layout` or `--envelope` given too are taken as they are.
+    let dir = tempfile::tempdir().unwrap();
+    let (sender, recipient) = people("DE");
+    let meta = "paper = \"a4\"\nlayout = \"din5008-b\"\nenvelope = \"dl\"";
+    let path = write(&dir, meta, "", sender, &[recipient], "Hello.");
+    let paper = |paper: &str| Overrides { paper: Some(paper.into()), ..Default::default() };
+    for (p, layout, envelope) in [
+        ("a5", "din5008-a5", "c6-window"),
+        ("us-letter", "us-window", "us-10-window"),
+        ("us-legal", "us-legal", "us-14"),
+        ("a4", "din5008-b", "dl"),
+    ] {
+        let c = load_with(&path, &paper(p));
+        assert_eq!((c.paper.id, c.layout.id, c.envelope.id), (p, layout, envelope));
+    }
+    let both = Overrides {
+        paper: Some("a5".into()),
+        layout: Some("din5008-b".into()),
+        ..Default::default()
+    };
+    let text = match letterpress::campaign::load(&path, &both) {
+        Ok(_) => panic!("A4's layout on A5 paper loaded"),
+        Err(diags) => letterpress::diag::render_plain(&diags),
+    };
+    assert!(text.contains("layout `din5008-b` is drawn for a4 paper, not a5"), "{text}");
 }

@@ -21,15 +21,26 @@ pub struct EnvelopeChoice {
 
 impl Loader {
     /// The letter layout: the command line's preset, the campaign's preset or
-    /// table, or the paper's default.
+    /// table, or the paper's default. Trying another paper with `--paper`
+    /// alone swaps a campaign's preset for that paper's default layout, so a
+    /// user need not also know the layout's name.
     pub(super) fn layout(
         &mut self,
         given: Option<&Spanned<Choice<RawLayout>>>,
         over: Option<&str>,
         paper: &'static Paper,
+        paper_from_command_line: bool,
         paper_span: Range<usize>,
     ) -> Option<Layout> {
         let span = given.map_or(paper_span.clone(), |g| g.span());
+        if over.is_none()
+            && paper_from_command_line
+            && let Some(Choice::Name(name)) = given.map(Spanned::get_ref)
+            && postal::layout(&name.to_lowercase()).is_some_and(|l| l.paper != paper.id)
+            && let Some(layout) = postal::default_layout(paper)
+        {
+            return Some(layout.clone());
+        }
         let name = match (over, given.map(Spanned::get_ref)) {
             (Some("custom"), Some(Choice::Table(raw))) | (None, Some(Choice::Table(raw))) => {
                 return self.custom_layout(raw, paper);
@@ -162,10 +173,24 @@ impl Loader {
         over: Option<&str>,
         layout: &Layout,
         paper: &'static Paper,
+        layout_from_command_line: bool,
         layout_span: Range<usize>,
     ) -> Option<EnvelopeChoice> {
         let span = given.map(Spanned::span);
         let at = over.is_none().then(|| span.clone()).flatten();
+        // `--paper` or `--layout` alone: the campaign's envelope was chosen
+        // for its own layout; one that does not take the new layout's letter
+        // gives way to the envelope that layout calls for.
+        let given = given.filter(|g| {
+            let unsuited = |env: &Envelope| {
+                !postal::packet_fits(layout, paper, env)
+                    || env.window.is_some() && layout.envelope != Some(env.id)
+            };
+            !(over.is_none()
+                && layout_from_command_line
+                && matches!(g.get_ref(), Choice::Name(name)
+                    if postal::envelope(&name.to_lowercase()).is_some_and(unsuited)))
+        });
         let name = match (over, given.map(Spanned::get_ref)) {
             (Some("custom"), Some(Choice::Table(raw))) | (None, Some(Choice::Table(raw))) => {
                 let envelope = self.custom_envelope(raw, span.clone().unwrap_or_default())?;

@@ -543,6 +543,7 @@ impl Loader {
             raw.layout.as_ref(),
             overrides.layout.as_deref(),
             paper,
+            overrides.paper.is_some(),
             paper_span.clone(),
         );
         let layout_span = raw.layout.as_ref().map_or(paper_span, |s| s.span());
@@ -552,6 +553,7 @@ impl Loader {
                 overrides.envelope.as_deref(),
                 layout,
                 paper,
+                overrides.paper.is_some() || overrides.layout.is_some(),
                 layout_span,
             )
         });

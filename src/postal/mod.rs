@@ -152,8 +152,9 @@ impl Layout {
                 let y = if field.y >= 30.0 { field.y + 5.0 } else { 32.0 };
                 (Rect::new(x, y, w, 0.0), (field.bottom() + 10.0).max(98.46))
             }
-            // No room beside the field: the information block goes below it.
-            None => (Rect::new(margin_x.0, field.bottom() + 5.0, full, 0.0), field.bottom() + 45.0),
+            // No room beside the field: the information block goes below it,
+            // where the body starts (the template flows it before the body).
+            None => (Rect::new(margin_x.0, field.bottom() + 5.0, full, 0.0), field.bottom() + 5.0),
         };
         Self {
             id: "custom",
@@ -356,6 +357,49 @@ pub const JP_CHOU3: Layout = Layout {
     body_top: 72.0,
 };
 
+/// A5 portrait for a C6 window envelope, folded once at 105 mm: DIN 5008's
+/// address field (20/45, 85 × 45, 17.7 mm return zone) on the smaller sheet
+/// [D]. No room beside the field at 148 mm: the information block goes
+/// below it, in the body's flow. No hole mark: it would fall on the fold.
+pub const DIN5008_A5: Layout = Layout {
+    id: "din5008-a5",
+    name: "A5 with DIN 5008's address field, folded once for a C6 window envelope",
+    paper: "a5",
+    field: Rect::new(20.0, 45.0, 85.0, 45.0),
+    return_h: 17.7,
+    indent: 5.0,
+    folds: Cow::Borrowed(&[105.0]),
+    hole: None,
+    packet_offset: 0.0,
+    margin_x: (25.0, 12.0),
+    envelope: Some("c6-window"),
+    letterhead: Rect::new(25.0, 12.0, 111.0, 0.0),
+    info: Rect::new(25.0, 101.0, 111.0, 0.0),
+    // Below the 99 mm the C6 window can reach when the sheet drops.
+    body_top: 101.0,
+};
+
+/// US Legal folded in thirds (118.53/237.07 mm) into a plain #14 envelope
+/// (5 × 11 1/2 in), which takes the folded sheet across: there is no window
+/// envelope for Legal in thirds (postal.md §1.1, §6), so the address prints
+/// on the envelope and, for the record, where the US window layout has it.
+pub const US_LEGAL: Layout = Layout {
+    id: "us-legal",
+    name: "US Legal in thirds for a plain #14 envelope (the address prints on the envelope)",
+    paper: "us-legal",
+    field: Rect::new(17.4625, 55.5625, 114.3, 28.575),
+    return_h: 0.0,
+    indent: 6.35,
+    folds: Cow::Borrowed(&[118.533, 237.067]),
+    hole: None,
+    packet_offset: 0.0,
+    margin_x: (25.4, 25.4),
+    envelope: None,
+    letterhead: Rect::new(25.4, 12.0, 165.1, 0.0),
+    info: Rect::new(140.0, 56.0, 50.5, 0.0),
+    body_top: 98.46,
+};
+
 /// The letter layouts letterpress knows.
 pub const LAYOUTS: &[Layout] = &[
     DIN5008_B,
@@ -367,6 +411,8 @@ pub const LAYOUTS: &[Layout] = &[
     US_WINDOW,
     US_DOUBLE_WINDOW,
     JP_CHOU3,
+    DIN5008_A5,
+    US_LEGAL,
 ];
 
 /// An envelope, address side up, long edge horizontal.
@@ -417,6 +463,10 @@ pub const ENVELOPES: &[Envelope] = &[
     Envelope::plain("c5", 229.0, 162.0, 10, "c4"),
     Envelope::plain("c4", 324.0, 229.0, 60, "c4"),
     Envelope::plain("c6", 162.0, 114.0, 4, "c4"),
+    // C6 window: DL's 90 × 45 window 20 mm from the left and 15 mm from the
+    // bottom, as DIN 680 has it for C6/5 [D]. A5 folded once; thicker
+    // packets go flat into a C5.
+    Envelope::windowed("c6-window", 162.0, 114.0, Rect::new(20.0, 54.0, 90.0, 45.0), "c5"),
     Envelope::plain("b4", 353.0, 250.0, 100, "b4"),
     Envelope::plain("b5", 250.0, 176.0, 20, "b4"),
     // Swiss SN 010130 (older standard's window, 100 × 45, 12 mm from the right,
@@ -596,6 +646,8 @@ pub fn default_layout(paper: &Paper) -> Option<&'static Layout> {
     match paper.id {
         "a4" => layout("din5008-b"),
         "us-letter" => layout("us-window"),
+        "a5" => layout("din5008-a5"),
+        "us-legal" => layout("us-legal"),
         _ => None,
     }
 }
@@ -674,7 +726,14 @@ mod tests {
     fn every_layout_names_a_window_envelope_its_packet_fits() {
         for l in LAYOUTS {
             let paper = paper(l.paper).unwrap();
-            let env = l.envelope.and_then(envelope).unwrap();
+            let Some(env) = l.envelope.and_then(envelope) else {
+                // Only US Legal in thirds has no window envelope: it gets
+                // the plain one its fold calls for.
+                assert_eq!(l.id, "us-legal");
+                let env = default_envelope(l, paper).unwrap();
+                assert!(env.window.is_none() && packet_fits(l, paper, env), "{}", l.id);
+                continue;
+            };
             assert!(env.window.is_some(), "{}", l.id);
             assert!(packet_fits(l, paper, env), "{}", l.id);
             assert!(always_visible(l, paper, env, 0.0).is_some(), "{}", l.id);
