@@ -633,11 +633,14 @@ impl<'c> Renderer<'c> {
         let mut message = format!("the {what} does not fit the {area}: {}", miss.join(", "));
         let mut span = r.span.start..r.span.start;
         if let Some(run) = widest.filter(|run| run.bbox.right() > allowed.right() + 0.05) {
-            let text = run.text.replace('\u{a0}', " ");
+            // As the campaign wrote it: the template's no-break spaces and
+            // word joiners (after hyphens) undone.
+            let text = run.text.replace('\u{a0}', " ").replace('\u{2060}', "");
             message.push_str(&format!(" (the line “{}” is too long)", text.trim()));
             span = locate_text(&r.source.text, r.span.clone(), text.trim()).unwrap_or(span);
         } else if bbox.bottom() > allowed.bottom() + 0.05 {
             message.push_str(&format!(" ({} lines are too many)", line_count(&inside)));
+            span = locate_text(&r.source.text, r.span.clone(), "address").unwrap_or(span);
         }
         Some(
             Diag::error(message)

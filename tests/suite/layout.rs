@@ -230,3 +230,59 @@ fn rough_boxes_contain_the_ink_they_stand_for() {
     }
     assert!(compared > 500, "only {compared} runs");
 }
+
+/// The window-fit preflight, from the command line: a street line too long
+/// for the window (also one that could only break after its hyphens) and an
+/// address of too many lines each fail with the recipient, the line, the
+/// direction and the millimetres; nothing is written; the recipient whose
+/// address fits is not named.
+#[test]
+fn addresses_that_miss_the_window_are_errors_that_say_by_how_much() {
+    let dir = tempfile::tempdir().unwrap();
+    small_campaign(
+        dir.path(),
+        INLINE_BODY,
+        r#"[[recipient]]
+id = "fits"
+name = "Anna Short"
+address = { street = "Hauptstrasse 1", postcode = "10115", city = "Berlin", country = "DE" }
+
+[[recipient]]
+id = "hyphens"
+name = "Carl Bindestrich"
+address = { street = "Kaiser-Friedrich-Wilhelm-Augusta-Viktoria-Strasse 123", postcode = "10115", city = "Berlin", country = "DE" }
+
+[[recipient]]
+id = "tall"
+name = "Dora Viele"
+address = { lines = ["Abteilung Z", "Haus 3", "Flur B", "Eingang C", "Treppe 2", "Zimmer 12", "Postfach 1234", "Hauptstrasse 1", "10115 Berlin"], country = "DE" }
+"#,
+    );
+    let run = letterpress(dir.path(), &["build", "campaign.toml", "-o", "out"]);
+    run.assert_code(1);
+    assert_eq!(run.stderr, MISSES_THE_WINDOW, "{}", run.dump());
+    assert!(files_in(&dir.path().join("out")).is_empty(), "{}", run.dump());
+}
+
+const MISSES_THE_WINDOW: &str = r#"error: the letter's address block does not fit the window: 13.8 mm too far right (the line “Kaiser-Friedrich-Wilhelm-Augusta-Viktoria-Strasse 123” is too long)
+   ┌─ campaign.toml:23:23
+   │
+23 │ address = { street = "Kaiser-Friedrich-Wilhelm-Augusta-Viktoria-Strasse 123", postcode = "10115", city = "Berlin", country = "DE" }
+   │                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ in this recipient's address
+   │
+   = recipient: #2 `hyphens` (Carl Bindestrich)
+   = hint: the block covers x 25.2–113.8 mm, y 63.7–78.5 mm; the window allows x 20.0–100.0 mm, y 62.7–90.0 mm
+   = hint: shorten the longest line, use fewer lines, or choose a larger envelope
+
+error: the letter's address block does not fit the window: 4.7 mm too low (10 lines are too many)
+   ┌─ campaign.toml:28:1
+   │
+28 │ address = { lines = ["Abteilung Z", "Haus 3", "Flur B", "Eingang C", "Treppe 2", "Zimmer 12", "Postfach 1234", "Hauptstrasse 1", "10115 Berlin"], country = "DE" }
+   │ ^^^^^^^ in this recipient's address
+   │
+   = recipient: #3 `tall` (Dora Viele)
+   = hint: the block covers x 25.0–44.3 mm, y 63.8–94.7 mm; the window allows x 20.0–100.0 mm, y 62.7–90.0 mm
+   = hint: shorten the longest line, use fewer lines, or choose a larger envelope
+
+2 errors — nothing was written
+"#;
