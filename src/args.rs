@@ -63,8 +63,12 @@ pub enum Command {
     /// Example: letterpress new my-campaign && letterpress build my-campaign/campaign.toml
     New(NewArgs),
     /// List the built-in templates, letter layouts, papers and envelopes.
+    ///
+    /// Example: letterpress templates | grep window
     Templates,
     /// List the built-in fonts and the scripts they cover.
+    ///
+    /// Example: letterpress fonts
     Fonts,
     /// Print shell completions.
     ///

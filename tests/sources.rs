@@ -187,7 +187,19 @@ fn completions_and_help_with_examples() {
     let out = run(&["completions", "bash"], &root());
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("_letterpress()"));
-    for command in ["build", "check", "list", "new", "verify", "rebuild", "data"] {
+    for command in [
+        "build",
+        "check",
+        "list",
+        "new",
+        "verify",
+        "rebuild",
+        "data",
+        "preview",
+        "templates",
+        "fonts",
+        "completions",
+    ] {
         let help = run(&[command, "--help"], &root());
         assert!(help.status.success());
         assert!(
