@@ -733,7 +733,7 @@ def main():
         # reference's eight would let Typst's cache answer for most of the
         # work and understate a packet's cost).
         ref = write_campaign(work / "bench-limit", "bench-limit",
-                             recipients(args.limit_n, args.seed + 1), args.print_part_size)
+                             recipients(args.limit_n, f"{args.seed}-limit"), args.print_part_size)
         # Best of a few: on a busy machine a run only ever gets slower.
         tries = [run_build(ref, work / "bench-limit" / "out", 1) for _ in range(args.limit_runs)]
         def warm(t):  # one compile + export, the definition of the limit
