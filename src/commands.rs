@@ -136,6 +136,12 @@ pub fn templates() -> Result<bool, Vec<Diag>> {
     for l in postal::LAYOUTS {
         let f = l.field;
         let folds: Vec<String> = l.folds.iter().map(|f| format!("{f}")).collect();
+        let envelope = match (l.envelope, postal::paper(l.paper)) {
+            (Some(window), _) => window.to_string(),
+            (None, Some(paper)) => postal::default_envelope(l, paper)
+                .map_or("-".to_string(), |e| format!("{} (plain)", e.id)),
+            (None, None) => "-".to_string(),
+        };
         println!(
             "  {:<16} {:<9} {} × {} at {}, {} · folds {} · envelope {} · {}",
             l.id,
@@ -145,7 +151,7 @@ pub fn templates() -> Result<bool, Vec<Diag>> {
             f.x,
             f.y,
             folds.join(", "),
-            l.envelope.unwrap_or("-"),
+            envelope,
             l.name
         );
     }
