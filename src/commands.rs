@@ -135,7 +135,10 @@ pub fn templates() -> Result<bool, Vec<Diag>> {
     println!("\nletter layouts (address field x, y, width × height in mm; folds from the top):");
     for l in postal::LAYOUTS {
         let f = l.field;
-        let folds: Vec<String> = l.folds.iter().map(|f| format!("{f}")).collect();
+        let mut folds: Vec<String> = l.folds.iter().map(|f| format!("{f}")).collect();
+        if l.cross_fold {
+            folds.push("then in half across".to_string());
+        }
         let envelope = match (l.envelope, postal::paper(l.paper)) {
             (Some(window), _) => window.to_string(),
             (None, Some(paper)) => postal::default_envelope(l, paper)

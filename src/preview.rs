@@ -146,6 +146,9 @@ fn draw_letter_overlay(pixmap: &mut Pixmap, c: &Campaign, renderer: &Renderer, p
     for y in layout.folds.iter().chain(layout.hole.iter()) {
         fill(pixmap, &Rect::new(0.0, y - 0.2, paper.w, 0.4), FOLD, px);
     }
+    if layout.cross_fold {
+        fill(pixmap, &Rect::new(paper.w / 2.0 - 0.2, 0.0, 0.4, paper.h), FOLD, px);
+    }
 }
 
 /// The envelope's overlay: its zones (`envelope.pdf` is printed on plain

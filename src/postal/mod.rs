@@ -78,6 +78,9 @@ pub struct Layout {
     pub indent: f64,
     /// Fold marks, measured from the top of the sheet.
     pub folds: Cow<'static, [f64]>,
+    /// Folded once more, in half across the width, after the folds above
+    /// (a quarter fold: A4 into C6, US Letter into an A2 envelope).
+    pub cross_fold: bool,
     /// The hole-punch mark, from the top.
     pub hole: Option<f64>,
     /// How far below the top of the folded packet the sheet's top edge sits
@@ -112,7 +115,7 @@ impl Layout {
         edges.extend_from_slice(&self.folds);
         edges.push(paper.h);
         let tallest = edges.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
-        (paper.w, tallest)
+        (if self.cross_fold { paper.w / 2.0 } else { paper.w }, tallest)
     }
 }
 
@@ -164,6 +167,7 @@ impl Layout {
             return_h,
             indent,
             folds: Cow::Owned(folds),
+            cross_fold: false,
             hole,
             packet_offset: 0.0,
             margin_x,
@@ -184,6 +188,7 @@ pub const DIN5008_B: Layout = Layout {
     return_h: 17.7,
     indent: 5.0,
     folds: Cow::Borrowed(&[105.0, 210.0]),
+    cross_fold: false,
     hole: Some(148.5),
     packet_offset: 0.0,
     margin_x: (25.0, 20.0),
@@ -202,6 +207,7 @@ pub const DIN5008_A: Layout = Layout {
     return_h: 17.7,
     indent: 5.0,
     folds: Cow::Borrowed(&[87.0, 192.0]),
+    cross_fold: false,
     hole: Some(148.5),
     packet_offset: 18.0,
     margin_x: (25.0, 20.0),
@@ -223,6 +229,7 @@ pub const SN010130_RIGHT: Layout = Layout {
     return_h: 5.0,
     indent: 1.0,
     folds: Cow::Borrowed(&[105.0, 210.0]),
+    cross_fold: false,
     hole: Some(148.5),
     packet_offset: 0.0,
     margin_x: (25.0, 20.0),
@@ -242,6 +249,7 @@ pub const SN010130_LEFT: Layout = Layout {
     return_h: 5.0,
     indent: 5.0,
     folds: Cow::Borrowed(&[105.0, 210.0]),
+    cross_fold: false,
     hole: Some(148.5),
     packet_offset: 0.0,
     margin_x: (25.0, 20.0),
@@ -262,6 +270,7 @@ pub const NF_Z11_001: Layout = Layout {
     return_h: 5.0,
     indent: 10.0,
     folds: Cow::Borrowed(&[99.0, 198.0]),
+    cross_fold: false,
     hole: Some(148.5),
     packet_offset: 0.0,
     margin_x: (25.0, 20.0),
@@ -283,6 +292,7 @@ pub const UK_C5: Layout = Layout {
     return_h: 0.0,
     indent: 1.0,
     folds: Cow::Borrowed(&[148.5]),
+    cross_fold: false,
     hole: None,
     packet_offset: 0.0,
     margin_x: (25.0, 20.0),
@@ -305,6 +315,7 @@ pub const US_WINDOW: Layout = Layout {
     return_h: 0.0,
     indent: 6.35,
     folds: Cow::Borrowed(&[95.25, 187.325]),
+    cross_fold: false,
     hole: None,
     packet_offset: 0.0,
     margin_x: (25.4, 25.4),
@@ -327,6 +338,7 @@ pub const US_DOUBLE_WINDOW: Layout = Layout {
     return_h: 0.0,
     indent: 4.0,
     folds: Cow::Borrowed(&[95.25, 187.325]),
+    cross_fold: false,
     hole: None,
     packet_offset: 0.0,
     margin_x: (25.4, 25.4),
@@ -348,6 +360,7 @@ pub const JP_CHOU3: Layout = Layout {
     return_h: 5.0,
     indent: 2.0,
     folds: Cow::Borrowed(&[99.0, 198.0]),
+    cross_fold: false,
     hole: None,
     packet_offset: 0.0,
     margin_x: (25.0, 20.0),
@@ -369,6 +382,7 @@ pub const DIN5008_A5: Layout = Layout {
     return_h: 17.7,
     indent: 5.0,
     folds: Cow::Borrowed(&[105.0]),
+    cross_fold: false,
     hole: None,
     packet_offset: 0.0,
     margin_x: (25.0, 12.0),
@@ -391,6 +405,7 @@ pub const US_LEGAL: Layout = Layout {
     return_h: 0.0,
     indent: 6.35,
     folds: Cow::Borrowed(&[118.533, 237.067]),
+    cross_fold: false,
     hole: None,
     packet_offset: 0.0,
     margin_x: (25.4, 25.4),
@@ -398,6 +413,31 @@ pub const US_LEGAL: Layout = Layout {
     letterhead: Rect::new(25.4, 12.0, 165.1, 0.0),
     info: Rect::new(140.0, 56.0, 50.5, 0.0),
     body_top: 98.46,
+};
+
+/// A4 folded in quarters (at 148.5 mm, then in half across) for a plain C6
+/// envelope (postal.md §6: "A4 → C6, 2 folds crosswise"): DIN 5008 B's sheet
+/// with the address printed on the envelope.
+pub const A4_QUARTER: Layout = Layout {
+    id: "a4-quarter",
+    name: "A4 folded in quarters for a plain C6 envelope (the address prints on the envelope)",
+    folds: Cow::Borrowed(&[148.5]),
+    cross_fold: true,
+    hole: None,
+    envelope: None,
+    ..DIN5008_B
+};
+
+/// US Letter folded in quarters (at 5 1/2 in, then in half across: 4 1/4 ×
+/// 5 1/2 in) for a plain A2 envelope (4 3/8 × 5 3/4 in) [D]: the US window
+/// layout's sheet with the address printed on the envelope.
+pub const US_LETTER_QUARTER: Layout = Layout {
+    id: "us-letter-quarter",
+    name: "US Letter folded in quarters for a plain A2 envelope (the address prints on the envelope)",
+    folds: Cow::Borrowed(&[139.7]),
+    cross_fold: true,
+    envelope: None,
+    ..US_WINDOW
 };
 
 /// The letter layouts letterpress knows.
@@ -413,6 +453,8 @@ pub const LAYOUTS: &[Layout] = &[
     JP_CHOU3,
     DIN5008_A5,
     US_LEGAL,
+    A4_QUARTER,
+    US_LETTER_QUARTER,
 ];
 
 /// An envelope, address side up, long edge horizontal.
@@ -620,11 +662,20 @@ pub fn zones_for(env: &Envelope, country: &str) -> EnvelopeZones {
 /// The envelope a paper folded for a layout goes into when the campaign names
 /// none: the layout's window envelope, else by paper and fold (A4 in thirds
 /// → DL, folded once → C5, flat → C4; US Letter tri-folded → #10, folded once
-/// → 6 × 9, flat → 9 × 12; A5 folded once → C6, flat → C5; US Legal in thirds
+/// → 6 × 9, flat → 9 × 12, in quarters → A2; A4 in quarters → C6; A5 folded
+/// once → C6, flat → C5; US Legal in thirds
 /// → #14; a flat Legal sheet fits none of the table's envelopes).
 pub fn default_envelope(layout: &Layout, paper: &Paper) -> Option<&'static Envelope> {
     if let Some(id) = layout.envelope {
         return envelope(id);
+    }
+    if layout.cross_fold {
+        let id = match paper.id {
+            "a4" => "c6",
+            "us-letter" => "a2",
+            _ => return None,
+        };
+        return envelope(id).filter(|env| packet_fits(layout, paper, env));
     }
     let id = match (paper.id, layout.folds.len()) {
         ("a4", 2) => "dl",
@@ -727,9 +778,9 @@ mod tests {
         for l in LAYOUTS {
             let paper = paper(l.paper).unwrap();
             let Some(env) = l.envelope.and_then(envelope) else {
-                // Only US Legal in thirds has no window envelope: it gets
-                // the plain one its fold calls for.
-                assert_eq!(l.id, "us-legal");
+                // US Legal in thirds and the quarter folds have no window
+                // envelope: they get the plain one their fold calls for.
+                assert!(["us-legal", "a4-quarter", "us-letter-quarter"].contains(&l.id));
                 let env = default_envelope(l, paper).unwrap();
                 assert!(env.window.is_none() && packet_fits(l, paper, env), "{}", l.id);
                 continue;

@@ -837,6 +837,7 @@ fn geometry(c: &Campaign) -> (Value, Areas) {
         "recipient_area": recipient_area,
         "sender_area": sender_area,
         "folds": layout.folds,
+        "cross_fold": layout.cross_fold,
         "hole": layout.hole,
         "letterhead": { "x": layout.letterhead.x, "y": layout.letterhead.y, "w": layout.letterhead.w },
         "info": { "x": info.x, "y": info.y, "w": info.w },
