@@ -11,15 +11,15 @@ use clap::Parser;
 use codespan_reporting::term::termcolor::ColorChoice;
 
 use args::{CampaignArgs, Cli, Command, Format};
-
-/// mimalloc: Typst allocates and frees many small objects per packet; with
-/// glibc's malloc that took a tenth of a build's CPU and grew when two
-/// workers allocated at once (see scripts/bench/README.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use letterpress::campaign::{self, Overrides};
 use letterpress::diag::{self, Diag};
 use letterpress::pipeline;
+
+/// mimalloc: Typst allocates and frees many small objects per packet; with
+/// glibc's malloc that took a tenth of a build's CPU and grew when two
+/// workers allocated at once (see ARCHITECTURE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Set by Ctrl-C; the build stops and writes nothing.
 static CANCEL: AtomicBool = AtomicBool::new(false);
