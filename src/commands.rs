@@ -44,7 +44,7 @@ pub fn list(args: &args::ListArgs) -> Result<bool, Vec<Diag>> {
             println!("      │ {}", line.text);
         }
     }
-    println!("{} recipients", campaign.recipients.len());
+    println!("{}", crate::count(campaign.recipients.len(), "recipient"));
     Ok(true)
 }
 
@@ -123,7 +123,7 @@ pub fn dry_run(campaign: &Campaign, out: Option<&Path>) {
         println!("  {root}/source/{}", input.rel);
     }
     println!("  {root}/manifest.json");
-    println!("{} packets", campaign.recipients.len());
+    println!("{}", crate::count(campaign.recipients.len(), "packet"));
 }
 
 /// `templates`: what is built in.
@@ -139,11 +139,11 @@ pub fn templates() -> Result<bool, Vec<Diag>> {
         if l.cross_fold {
             folds.push("then in half across".to_string());
         }
-        let envelope = match (l.envelope, postal::paper(l.paper)) {
-            (Some(window), _) => window.to_string(),
-            (None, Some(paper)) => postal::default_envelope(l, paper)
+        let envelope = match l.envelope {
+            Some(window) => window.to_string(),
+            None => postal::paper(l.paper)
+                .and_then(|paper| postal::default_envelope(l, paper))
                 .map_or("-".to_string(), |e| format!("{} (plain)", e.id)),
-            (None, None) => "-".to_string(),
         };
         println!(
             "  {:<16} {:<9} {} × {} at {}, {} · folds {} · envelope {} · {}",

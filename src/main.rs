@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         Err(diags) => {
             print_diags(&diags);
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!("{errors} error{} — nothing was written", if errors == 1 { "" } else { "s" });
+            eprintln!("{} — nothing was written", count(errors, "error"));
             ExitCode::from(1)
         }
     }
@@ -305,6 +305,6 @@ fn print_diags(diags: &[Diag]) {
 }
 
 /// `n` things, in the singular for one: "1 packet", "2 packets".
-fn count(n: usize, thing: &str) -> String {
+pub(crate) fn count(n: usize, thing: &str) -> String {
     if n == 1 { format!("1 {thing}") } else { format!("{n} {thing}s") }
 }

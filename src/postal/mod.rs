@@ -774,7 +774,7 @@ mod tests {
     }
 
     #[test]
-    fn every_layout_names_a_window_envelope_its_packet_fits() {
+    fn every_layout_has_an_envelope_its_packet_fits() {
         for l in LAYOUTS {
             let paper = paper(l.paper).unwrap();
             let Some(env) = l.envelope.and_then(envelope) else {
