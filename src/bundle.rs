@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
@@ -26,10 +26,34 @@ pub struct ZipOut {
 pub struct Entry {
     /// Path inside the zip.
     pub path: String,
-    /// SHA-256 of the bytes, lower-case hex.
-    pub sha256: String,
+    /// SHA-256 of the bytes.
+    pub sha256: Digest,
     /// Size in bytes.
     pub bytes: usize,
+}
+
+/// A SHA-256 digest; shown and serialized as lower-case hex. Kept as bytes
+/// because a large build holds two per packet until the manifest is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest([u8; 32]);
+
+impl Digest {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        Self(Sha256::digest(bytes).into())
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl ZipOut {
@@ -67,7 +91,7 @@ impl ZipOut {
         let writer = self.writer.as_mut().ok_or_else(|| fail(&"the archive is closed"))?;
         writer.start_file(path, options).map_err(|e| fail(&e))?;
         writer.write_all(bytes).map_err(|e| fail(&e))?;
-        Ok(Entry { path: path.to_string(), sha256: sha256(bytes), bytes: bytes.len() })
+        Ok(Entry { path: path.to_string(), sha256: Digest::of(bytes), bytes: bytes.len() })
     }
 
     /// Adds a file of `len` bytes from a reader (a print file waiting in a
@@ -103,7 +127,7 @@ impl ZipOut {
         if copied != len {
             return Err(vec![fail(&format!("expected {len} bytes, read {copied}"))]);
         }
-        let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = Digest(hasher.finalize().into());
         Ok(Entry { path: path.to_string(), sha256, bytes: len as usize })
     }
 
@@ -126,7 +150,7 @@ impl ZipOut {
         writer.start_file(path, options).map_err(|e| fail(&e))?;
         let mut hashing = Hashing { inner: writer, hasher: Sha256::new(), len: 0 };
         write(&mut hashing).map_err(|e| fail(&e))?;
-        let sha256 = hashing.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = Digest(hashing.hasher.finalize().into());
         Ok(Entry { path: path.to_string(), sha256, bytes: hashing.len })
     }
 
@@ -189,8 +213,7 @@ impl<W: Write> Write for Hashing<'_, W> {
 
 /// SHA-256 in lower-case hex.
 pub fn sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    Digest::of(bytes).to_string()
 }
 
 /// Writes the mailing list as printed: one row per packet.

@@ -6,6 +6,7 @@
 //! run can report all problems at once; [`emit`] renders them with
 //! codespan-reporting, which is what Typst uses too.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -280,5 +281,75 @@ pub fn to_json(diag: &Diag) -> serde_json::Value {
 impl From<Diag> for Vec<Diag> {
     fn from(diag: Diag) -> Self {
         vec![diag]
+    }
+}
+
+/// Merges identical problems reported for many recipients (a broken template
+/// fails every packet the same way) into one diagnostic naming them.
+pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
+    let mut merged = Merged::default();
+    diags.into_iter().for_each(|d| merged.push(d));
+    merged.finish()
+}
+
+/// Problems merged as they arrive: one diagnostic per distinct problem and
+/// the recipients it was reported for, so that 2,000 "transliterated the
+/// city" warnings of a large campaign cost one diagnostic and 2,000 names.
+#[derive(Default)]
+pub struct Merged {
+    out: Vec<(Diag, Vec<String>)>,
+    seen: HashMap<String, usize>,
+}
+
+impl Merged {
+    /// Adds a problem.
+    pub fn push(&mut self, mut diag: Diag) {
+        let key = format!(
+            "{}|{:?}",
+            diag.message,
+            diag.primary.as_ref().map(|l| (l.file.name.clone(), l.range.clone()))
+        );
+        let who = diag.notes.iter().position(|n| n.starts_with("recipient: "));
+        match self.seen.get(&key) {
+            Some(&i) => {
+                let whos = &mut self.out[i].1;
+                if let Some(who) = who.map(|k| diag.notes.swap_remove(k))
+                    && !whos.contains(&who)
+                {
+                    whos.push(who);
+                }
+            }
+            None => {
+                self.seen.insert(key, self.out.len());
+                let (who, rest): (Vec<String>, Vec<String>) =
+                    diag.notes.drain(..).partition(|n| n.starts_with("recipient: "));
+                diag.notes = rest;
+                self.out.push((diag, who));
+            }
+        }
+    }
+
+    /// The merged problems, each naming its recipients (the first three and
+    /// how many more).
+    pub fn finish(self) -> Vec<Diag> {
+        self.out
+            .into_iter()
+            .map(|(mut diag, who)| {
+                let rest = std::mem::take(&mut diag.notes);
+                if who.len() > 3 {
+                    let names: Vec<&str> =
+                        who.iter().take(3).map(|n| n.trim_start_matches("recipient: ")).collect();
+                    diag.notes.push(format!(
+                        "recipients: {} and {} more",
+                        names.join(", "),
+                        who.len() - 3
+                    ));
+                } else {
+                    diag.notes.extend(who);
+                }
+                diag.notes.extend(rest);
+                diag
+            })
+            .collect()
     }
 }

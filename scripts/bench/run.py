@@ -451,6 +451,8 @@ def run_build(campaign, out_dir, jobs):
         "compile_cpu_s": timings.get("compile_cpu", 0.0),
         "export_cpu_s": timings.get("export_cpu", 0.0),
         "print_cpu_s": timings.get("print_cpu", 0.0),
+        "waited_s": timings.get("waited", 0.0),
+        "write_s": timings.get("write", 0.0),
         "load_validate_s": wall - timings["render"] - timings["bundle"],
         "zip_bytes": summary["zip_bytes"],
         "peak_rss_mib": int(rss_kib) / 1024,
@@ -790,6 +792,7 @@ def main():
         print(f"N={r['n']}: {r['jobs']} threads, process CPU (user+sys) {cpu:.1f} s = "
               f"{1000 * cpu / r['n']:.1f} ms per packet, {cpu / r['wall_s']:.2f} cores busy "
               f"(other processes: {fmt_cores(r['other_cores_busy'])}); "
+              f"writer busy {r['write_s']:.2f} s, workers waited for it {r['waited_s']:.2f} s; "
               f"RSS at 25/50/75/100 % of the run: {rss_profile(r['rss_timeline'])} MiB")
     print(f"machine: {os.cpu_count()} cores, load average {load} at start "
           f"(other work on the machine slows every number above)")

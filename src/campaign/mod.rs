@@ -80,8 +80,29 @@ pub struct Campaign {
 pub struct Input {
     /// Path relative to the campaign folder, `/` separated.
     pub rel: String,
+    data: InputData,
+}
+
+/// An input's bytes. The campaign file's are its text (which diagnostics
+/// point into), not a second copy: a campaign of 10,000 recipients is 2.5 MB.
+#[derive(Debug, Clone)]
+enum InputData {
+    Read(Vec<u8>),
+    Text { file: Arc<SourceFile>, bom: bool },
+}
+
+impl Input {
     /// The bytes as read.
-    pub bytes: Vec<u8>,
+    pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        use std::borrow::Cow;
+        match &self.data {
+            InputData::Read(bytes) => Cow::Borrowed(bytes),
+            InputData::Text { file, bom: false } => Cow::Borrowed(file.text.as_bytes()),
+            InputData::Text { file, bom: true } => {
+                Cow::Owned(["\u{feff}".as_bytes(), file.text.as_bytes()].concat())
+            }
+        }
+    }
 }
 
 /// The sender, checked.
@@ -263,10 +284,12 @@ pub fn load(path: &Path, overrides: &Overrides) -> DiagResult<Campaign> {
     let bytes = std::fs::read(path).map_err(|err| {
         vec![Diag::error(format!("failed to read campaign file `{name}` ({err})"))]
     })?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
+    let bom = bytes.starts_with("\u{feff}".as_bytes());
+    let text = match String::from_utf8(bytes) {
+        Ok(text) if bom => text["\u{feff}".len()..].to_string(),
+        Ok(text) => text,
         Err(err) => {
-            let (line, col) = byte_line_col(&bytes, err.valid_up_to());
+            let (line, col) = byte_line_col(err.as_bytes(), err.utf8_error().valid_up_to());
             return Err(vec![
                 Diag::error(format!(
                     "campaign file `{name}` is not valid UTF-8 (line {line}, column {col})"
@@ -285,8 +308,8 @@ pub fn load(path: &Path, overrides: &Overrides) -> DiagResult<Campaign> {
         })?;
     let file = Arc::new(SourceFile { name, text });
     let rel = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut loader =
-        Loader { file: file.clone(), dir, diags: vec![], inputs: vec![Input { rel, bytes }] };
+    let input = Input { rel, data: InputData::Text { file: file.clone(), bom } };
+    let mut loader = Loader { file: file.clone(), dir, diags: vec![], inputs: vec![input] };
     let campaign = loader.campaign(path, overrides);
     match campaign {
         Some(campaign) if !loader.diags.iter().any(Diag::is_error) => Ok(campaign),
@@ -326,15 +349,45 @@ impl Loader {
     }
 
     fn campaign(&mut self, path: &Path, overrides: &Overrides) -> Option<Campaign> {
-        let text = self.file.text.clone();
-        let (root, errors) = DeTable::parse_recoverable(&text);
+        let file = self.file.clone();
+        let text = file.text.as_str();
+        // A large file is parsed one `[[recipient]]` table at a time, and
+        // each is deserialized before the next is parsed (see
+        // `syntax::pieces`); anything else is parsed whole.
+        let pieces = syntax::pieces(text);
+        let head = pieces.as_ref().map_or(text.len(), |p| p.head);
+        let (mut root, mut errors) = DeTable::parse_recoverable(&text[..head]);
+        let mut tables: &[Range<usize>] = pieces.as_ref().map_or(&[], |p| &p.recipients);
+        if !tables.is_empty() && root.get_ref().contains_key("recipient") {
+            // `recipient` given before the first table: let the parser judge.
+            (root, errors) = DeTable::parse_recoverable(text);
+            tables = &[];
+        }
         for err in errors {
-            self.toml_error(&err, None);
+            self.toml_error(&err, None, 0);
+        }
+        let root = root.into_inner();
+        let mut raw_recipients = vec![];
+        let mut later = vec![];
+        let mut counted = 0;
+        for range in tables {
+            let (piece, errors) = DeTable::parse_recoverable(&text[range.clone()]);
+            for err in &errors {
+                self.toml_error(err, None, range.start);
+            }
+            if !errors.is_empty() || !self.diags.is_empty() {
+                continue;
+            }
+            for (key, value) in piece.into_inner() {
+                if key.get_ref() == "recipient" {
+                    let value = syntax::shifted(value, range.start);
+                    raw_recipients.extend(self.recipient_tables(&value, &mut counted, &mut later));
+                }
+            }
         }
         if !self.diags.is_empty() {
             return None;
         }
-        let root = root.into_inner();
         for (key, _) in root.iter() {
             if !TOP_LEVEL.contains(&key.get_ref().as_ref()) {
                 let key_name = key.get_ref().to_string();
@@ -351,15 +404,15 @@ impl Loader {
         let meta: Option<RawMeta> = self.section(&root, "campaign");
         let sender: Option<RawSender> = self.section(&root, "sender");
         let letter: Option<RawLetter> = self.section(&root, "letter");
-        let mut recipients: Vec<Item> = self
-            .recipients(&root)
-            .into_iter()
-            .map(|(raw, span, n)| Item::toml(raw, span, n))
-            .collect();
-        let tables =
-            root.get("recipient").and_then(|v| v.get_ref().as_array()).map_or(0, |a| a.len());
+        let mut recipients: Vec<Item> = vec![];
+        if let Some(value) = root.get("recipient") {
+            raw_recipients = self.recipient_tables(value, &mut counted, &mut later);
+        }
+        self.diags.append(&mut later);
+        recipients
+            .extend(raw_recipients.into_iter().map(|(raw, span, n)| Item::toml(raw, span, n)));
         for (k, mut item) in self.file_recipients(&root).into_iter().enumerate() {
-            item.number = tables + k + 1;
+            item.number = counted + k + 1;
             recipients.push(item);
         }
         if recipients.is_empty() && self.diags.is_empty() {
@@ -396,14 +449,25 @@ impl Loader {
             letter,
             recipients,
             inputs: std::mem::take(&mut self.inputs),
-            warnings: self.diags.iter().filter(|d| !d.is_error()).cloned().collect(),
+            // Merged now: a large campaign repeats the same warning for
+            // thousands of recipients.
+            warnings: crate::diag::dedupe(
+                self.diags.iter().filter(|d| !d.is_error()).cloned().collect(),
+            ),
         })
     }
 
     /// Turns a TOML or serde error into a diagnostic, with hints where we can
     /// guess what was meant.
-    fn toml_error(&mut self, err: &toml::de::Error, who: Option<&str>) {
-        let span = err.span().unwrap_or(0..0);
+    fn toml_error(&mut self, err: &toml::de::Error, who: Option<&str>, offset: usize) {
+        let diag = self.toml_diag(err, who, offset);
+        self.diags.push(diag);
+    }
+
+    /// A TOML or serde error at `offset` bytes into the campaign file, as a
+    /// diagnostic.
+    fn toml_diag(&self, err: &toml::de::Error, who: Option<&str>, offset: usize) -> Diag {
+        let span = err.span().map_or(0..0, |s| s.start + offset..s.end + offset);
         let message = plain_types(err.message().trim());
         let mut diag = Diag::error(first_line(&message).to_string()).at(&self.file, span);
         if let Some(who) = who {
@@ -421,7 +485,7 @@ impl Loader {
             diag =
                 diag.hint("write text in quotes, e.g. postcode = \"01234\", so no digit is lost");
         }
-        self.diags.push(diag);
+        diag
     }
 
     /// Deserializes one top-level table.
@@ -440,28 +504,36 @@ impl Loader {
         match T::deserialize(ValueDeserializer::from(value.clone())) {
             Ok(section) => Some(section),
             Err(err) => {
-                self.toml_error(&err, None);
+                self.toml_error(&err, None, 0);
                 None
             }
         }
     }
 
-    /// Deserializes every `[[recipient]]` on its own, so one bad recipient
-    /// does not hide the problems of the others.
-    fn recipients(&mut self, root: &DeTable) -> Vec<(RawRecipient, Range<usize>, usize)> {
-        let Some(value) = root.get("recipient") else { return vec![] };
+    /// Deserializes every table of a `recipient` array on its own, so one
+    /// bad recipient does not hide the problems of the others; `counted`
+    /// numbers them across the pieces of the file, and their problems go to
+    /// `later` (reported after the sections').
+    fn recipient_tables(
+        &mut self,
+        value: &Spanned<DeValue>,
+        counted: &mut usize,
+        later: &mut Vec<Diag>,
+    ) -> Vec<(RawRecipient, Range<usize>, usize)> {
         let Some(array) = value.get_ref().as_array() else {
-            self.error("`recipient` must be a list of tables", value.span())
-                .notes
-                .push("hint: write each recipient as a `[[recipient]]` table".into());
+            let diag = Diag::error("`recipient` must be a list of tables")
+                .at(&self.file, value.span())
+                .hint("write each recipient as a `[[recipient]]` table");
+            later.push(diag);
             return vec![];
         };
         let mut out = vec![];
-        for (i, item) in array.iter().enumerate() {
-            let who = format!("#{} ({})", i + 1, raw_name(item.get_ref()));
+        for item in array.iter() {
+            *counted += 1;
+            let who = format!("#{} ({})", *counted, raw_name(item.get_ref()));
             match RawRecipient::deserialize(ValueDeserializer::from(item.clone())) {
-                Ok(raw) => out.push((raw, item.span(), i + 1)),
-                Err(err) => self.toml_error(&err, Some(&who)),
+                Ok(raw) => out.push((raw, item.span(), *counted)),
+                Err(err) => later.push(self.toml_diag(&err, Some(&who), 0)),
             }
         }
         out
@@ -699,7 +771,8 @@ impl Loader {
             Ok(bytes) => {
                 let rel = sandbox::relative(&self.dir, &path);
                 if !self.inputs.iter().any(|i| i.rel == rel) {
-                    self.inputs.push(Input { rel: rel.clone(), bytes: bytes.clone() });
+                    let data = InputData::Read(bytes.clone());
+                    self.inputs.push(Input { rel: rel.clone(), data });
                 }
                 Some((rel, bytes))
             }
@@ -925,6 +998,7 @@ impl Loader {
             }
         }
         self.file = toml_file;
+        out.shrink_to_fit();
         out
     }
 
@@ -1432,13 +1506,14 @@ pub const DEFAULT_PART_SIZE: usize = 500;
 /// Paper weight unless the campaign says otherwise: ordinary office paper.
 pub const DEFAULT_PAPER_WEIGHT: f64 = 80.0;
 
-/// The name of a recipient table, for errors raised before it deserialized.
+/// The name of a recipient table (or its organisation, or its id), for errors
+/// raised before it deserialized.
 fn raw_name(value: &DeValue) -> String {
     let table = value.as_table();
     let get = |key: &str| {
         table.and_then(|t| t.get(key)).and_then(|v| v.get_ref().as_str()).map(str::to_string)
     };
-    get("name").or_else(|| get("organisation")).unwrap_or_default()
+    get("name").or_else(|| get("organisation")).or_else(|| get("id")).unwrap_or_default()
 }
 
 /// Whether an id is safe as a file name and easy to type.

@@ -356,3 +356,176 @@ pub struct RawRecipient {
     #[serde(default)]
     pub phone: Option<String>,
 }
+
+/// Where a campaign file can be parsed piece by piece: the text before the
+/// first `[[recipient]]` table (`head`), then one range per `[[recipient]]`
+/// table with its `[recipient.…]` sub-tables.
+///
+/// Parsed whole, a file of 10,000 recipients costs the toml crate ~60 MB at
+/// once (its tokens, events and tree); parsed a recipient at a time it costs
+/// the text and one recipient's tree. A file with any other table after the
+/// first recipient, or a header the scan does not understand, is `None`
+/// and gets parsed whole, so the result never differs from parsing the file
+/// whole.
+pub struct Pieces {
+    /// End of the part before the first `[[recipient]]` table.
+    pub head: usize,
+    /// Each `[[recipient]]` table's range.
+    pub recipients: Vec<std::ops::Range<usize>>,
+}
+
+/// Splits a campaign file at its top-level `[[recipient]]` headers (see
+/// [`Pieces`]). The toml lexer tells strings and comments from headers; a
+/// `[` that opens a line outside any value opens a header.
+pub fn pieces(text: &str) -> Option<Pieces> {
+    use toml_parser::lexer::TokenKind as K;
+    let mut line_start = true;
+    // Open brackets and braces of values (arrays, inline tables).
+    let mut depth = 0usize;
+    let mut header: Option<usize> = None;
+    let mut head = None;
+    let mut recipients: Vec<std::ops::Range<usize>> = vec![];
+    for token in toml_parser::Source::new(text).lex() {
+        let span = token.span();
+        match token.kind() {
+            K::Newline => {
+                line_start = true;
+                continue;
+            }
+            K::Whitespace if line_start => continue,
+            K::LeftSquareBracket if line_start && depth == 0 && header.is_none() => {
+                header = Some(span.start());
+            }
+            K::RightSquareBracket if header.is_some() && depth == 0 => {
+                // The header ends at the first `]` (or `]]`) of its line.
+                let start = header.take()?;
+                let rest = &text[start..];
+                let (array, name) = match rest.strip_prefix("[[") {
+                    Some(inner) => (true, inner.split("]]").next()?),
+                    None => (false, rest[1..].split(']').next()?),
+                };
+                let name = name.trim();
+                if !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+                    return None;
+                }
+                let is_recipient = array && name == "recipient";
+                let of_recipient = name.starts_with("recipient.");
+                match (head, is_recipient, of_recipient) {
+                    (None, true, _) => {
+                        head = Some(start);
+                        recipients.push(start..text.len());
+                    }
+                    (None, false, true) => return None,
+                    (None, false, false) => {}
+                    (Some(_), true, _) => {
+                        if let Some(last) = recipients.last_mut() {
+                            last.end = start;
+                        }
+                        recipients.push(start..text.len());
+                    }
+                    (Some(_), false, true) => {}
+                    (Some(_), false, false) => return None,
+                }
+                // Skip the rest of the header (the second `]` of `]]`).
+                line_start = false;
+                continue;
+            }
+            K::LeftSquareBracket | K::LeftCurlyBracket if header.is_none() => depth += 1,
+            K::RightSquareBracket | K::RightCurlyBracket if header.is_none() => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        line_start = false;
+    }
+    Some(Pieces { head: head?, recipients })
+}
+
+/// A value parsed from a piece of the file, with its spans (and those of
+/// everything in it) moved by `by` bytes, as if parsed from the whole file.
+pub fn shifted<'i>(
+    value: Spanned<toml::de::DeValue<'i>>,
+    by: usize,
+) -> Spanned<toml::de::DeValue<'i>> {
+    use toml::de::{DeArray, DeTable, DeValue};
+    let span = value.span();
+    let span = span.start + by..span.end + by;
+    let value = match value.into_inner() {
+        DeValue::Array(items) => {
+            DeValue::Array(items.into_iter().map(|v| shifted(v, by)).collect::<DeArray>())
+        }
+        DeValue::Table(table) => {
+            let mut out = DeTable::new();
+            for (key, v) in table {
+                let k = key.span();
+                out.insert(
+                    Spanned::new(k.start + by..k.end + by, key.into_inner()),
+                    shifted(v, by),
+                );
+            }
+            DeValue::Table(out)
+        }
+        other => other,
+    };
+    Spanned::new(span, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Option<(String, Vec<String>)> {
+        let p = pieces(text)?;
+        let tables = p.recipients.iter().map(|r| text[r.clone()].to_string()).collect();
+        Some((text[..p.head].to_string(), tables))
+    }
+
+    #[test]
+    fn a_file_splits_before_each_recipient_table() {
+        let text = "[campaign]\nid = \"x\"\n\n[[recipient]]\nname = \"A\"\n[recipient.address]\ncity = \"B\"\n  [[recipient]] # two\nname = \"C\"\n";
+        let (head, tables) = split(text).unwrap();
+        assert_eq!(head, "[campaign]\nid = \"x\"\n\n");
+        assert_eq!(
+            tables,
+            [
+                "[[recipient]]\nname = \"A\"\n[recipient.address]\ncity = \"B\"\n  ",
+                "[[recipient]] # two\nname = \"C\"\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_inside_strings_and_values_are_not_headers() {
+        let text = "[letter]\nbody = \"\"\"\n[[recipient]]\n\"\"\"\nx = [\n[1],\n]\n[[recipient]]\nname = '''\n[[recipient]]\n'''\nn = [\n[2]]\n";
+        let (head, tables) = split(text).unwrap();
+        assert_eq!(head, "[letter]\nbody = \"\"\"\n[[recipient]]\n\"\"\"\nx = [\n[1],\n]\n");
+        assert_eq!(tables, ["[[recipient]]\nname = '''\n[[recipient]]\n'''\nn = [\n[2]]\n"]);
+    }
+
+    #[test]
+    fn files_the_split_could_change_are_parsed_whole() {
+        // Another table after the first recipient.
+        assert!(split("[[recipient]]\nname = \"A\"\n[sender]\nname = \"B\"\n").is_none());
+        // A recipient sub-table before the first recipient.
+        assert!(split("[recipient.address]\ncity = \"B\"\n[[recipient]]\n").is_none());
+        // A quoted header name.
+        assert!(split("[[recipient]]\n[\"recipient\".address]\n").is_none());
+        // No recipient tables at all.
+        assert!(split("[campaign]\nid = \"x\"\n").is_none());
+    }
+
+    #[test]
+    fn shifted_values_point_into_the_whole_file() {
+        let text = "[campaign]\n[[recipient]]\nname = \"A\"\naddress = { city = \"B\" }\n";
+        let p = pieces(text).unwrap();
+        let range = p.recipients[0].clone();
+        let (piece, errors) = toml::de::DeTable::parse_recoverable(&text[range.clone()]);
+        assert!(errors.is_empty());
+        let (_, value) = piece.into_inner().into_iter().next().unwrap();
+        let value = shifted(value, range.start);
+        let table = &value.get_ref().as_array().unwrap()[0];
+        let address = table.get_ref().as_table().unwrap().get("address").unwrap();
+        let city = address.get_ref().as_table().unwrap().get("city").unwrap();
+        assert_eq!(&text[city.span()], "\"B\"");
+    }
+}

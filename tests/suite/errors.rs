@@ -75,6 +75,18 @@ macro_rules! cases {
 }
 
 cases! {
+    problems_in_a_file_read_one_recipient_at_a_time: "split-recipients" => [
+        "split-recipients/campaign.toml:24:1",
+        "recipient: #2 (carlsson)",
+        "split-recipients/campaign.toml:34:11",
+        "recipient: #3 (Kayrat ELIHANULY)",
+    ];
+    problems_in_a_file_read_whole: "table-after-recipients" => [
+        "table-after-recipients/campaign.toml:20:1",
+        "recipient: #2 (carlsson)",
+        "table-after-recipients/campaign.toml:30:11",
+        "recipient: #3 (Kayrat ELIHANULY)",
+    ];
     toml_syntax_error: "toml-syntax" => [
         "toml-syntax/campaign.toml:",
     ];
