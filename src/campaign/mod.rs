@@ -404,13 +404,13 @@ impl Loader {
         let meta: Option<RawMeta> = self.section(&root, "campaign");
         let sender: Option<RawSender> = self.section(&root, "sender");
         let letter: Option<RawLetter> = self.section(&root, "letter");
-        let mut recipients: Vec<Item> = vec![];
+        // Parsed whole: the tables are in the root.
         if let Some(value) = root.get("recipient") {
             raw_recipients = self.recipient_tables(value, &mut counted, &mut later);
         }
         self.diags.append(&mut later);
-        recipients
-            .extend(raw_recipients.into_iter().map(|(raw, span, n)| Item::toml(raw, span, n)));
+        let mut recipients: Vec<Item> =
+            raw_recipients.into_iter().map(|(raw, span, n)| Item::toml(raw, span, n)).collect();
         for (k, mut item) in self.file_recipients(&root).into_iter().enumerate() {
             item.number = counted + k + 1;
             recipients.push(item);
