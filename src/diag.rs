@@ -287,9 +287,7 @@ impl From<Diag> for Vec<Diag> {
 /// Merges identical problems reported for many recipients (a broken template
 /// fails every packet the same way) into one diagnostic naming them.
 pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
-    let mut merged = Merged::default();
-    diags.into_iter().for_each(|d| merged.push(d));
-    merged.finish()
+    diags.into_iter().collect::<Merged>().finish()
 }
 
 /// Problems merged as they arrive: one diagnostic per distinct problem and
@@ -299,6 +297,14 @@ pub fn dedupe(diags: Vec<Diag>) -> Vec<Diag> {
 pub struct Merged {
     out: Vec<(Diag, Vec<String>)>,
     seen: HashMap<String, usize>,
+}
+
+impl FromIterator<Diag> for Merged {
+    fn from_iter<I: IntoIterator<Item = Diag>>(diags: I) -> Self {
+        let mut merged = Self::default();
+        diags.into_iter().for_each(|d| merged.push(d));
+        merged
+    }
 }
 
 impl Merged {

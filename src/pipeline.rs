@@ -394,11 +394,7 @@ impl<'a> Writer<'a> {
             epoch: options.epoch,
             keep_going: options.keep_going,
             failures: vec![],
-            warnings: {
-                let mut merged = Merged::default();
-                campaign.warnings.iter().for_each(|w| merged.push(w.clone()));
-                merged
-            },
+            warnings: campaign.warnings.iter().cloned().collect(),
         })
     }
 
@@ -468,8 +464,8 @@ impl<'a> Writer<'a> {
         }
         let mut files = [None, None];
         if let Some(zip) = &mut self.zip {
-            let docs = std::iter::once(("letter.pdf", &packet.letter))
-                .chain(packet.envelope.as_ref().map(|doc| ("envelope.pdf", doc)));
+            let docs = std::iter::once((LETTER_PDF, &packet.letter))
+                .chain(packet.envelope.as_ref().map(|doc| (ENVELOPE_PDF, doc)));
             for (slot, (name, doc)) in files.iter_mut().zip(docs) {
                 let entry = zip.add(&format!("{folder}/{name}"), &doc.pdf)?;
                 *slot = Some(Kept { sha256: entry.sha256, bytes: entry.bytes });
@@ -756,6 +752,10 @@ struct Written {
     envelope_file: Option<Kept>,
 }
 
+/// The names of a packet's files in its folder.
+const LETTER_PDF: &str = "letter.pdf";
+const ENVELOPE_PDF: &str = "envelope.pdf";
+
 /// A packet file in the zip; its path follows from the packet's folder.
 struct Kept {
     sha256: Digest,
@@ -765,8 +765,8 @@ struct Kept {
 impl Written {
     /// The packet's files in the zip: name in the packet folder, record.
     fn files(&self) -> impl Iterator<Item = (&'static str, &Kept)> {
-        let letter = self.letter.as_ref().map(|k| ("letter.pdf", k));
-        letter.into_iter().chain(self.envelope_file.as_ref().map(|k| ("envelope.pdf", k)))
+        let letter = self.letter.as_ref().map(|k| (LETTER_PDF, k));
+        letter.into_iter().chain(self.envelope_file.as_ref().map(|k| (ENVELOPE_PDF, k)))
     }
 }
 

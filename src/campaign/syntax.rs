@@ -514,6 +514,18 @@ mod tests {
         assert!(split("[campaign]\nid = \"x\"\n").is_none());
     }
 
+    /// The error fixtures that show both ways of reading give the same
+    /// messages really take both ways.
+    #[test]
+    fn the_error_fixtures_take_the_path_their_names_say() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/errors");
+        let split = std::fs::read_to_string(format!("{dir}/split-recipients/campaign.toml"));
+        let p = pieces(&split.unwrap()).expect("split-recipients is read piece by piece");
+        assert_eq!(p.recipients.len(), 3);
+        let whole = std::fs::read_to_string(format!("{dir}/table-after-recipients/campaign.toml"));
+        assert!(pieces(&whole.unwrap()).is_none(), "table-after-recipients is read whole");
+    }
+
     #[test]
     fn shifted_values_point_into_the_whole_file() {
         let text = "[campaign]\n[[recipient]]\nname = \"A\"\naddress = { city = \"B\" }\n";
