@@ -187,7 +187,7 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
             .and_then(Value::as_array)
             .is_some_and(|f| !f.is_empty()),
     };
-    let summary = pipeline::run(&campaign, &options)?;
+    let summary = pipeline::run(campaign, &options)?;
     let rebuilt_path = summary.zip.ok_or_else(|| vec![Diag::error("the rebuild wrote no zip")])?;
     let original = std::fs::read(path)
         .map_err(|e| vec![Diag::error(format!("failed to read `{}` ({e})", path.display()))])?;

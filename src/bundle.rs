@@ -56,6 +56,21 @@ impl Serialize for Digest {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let hex = <std::borrow::Cow<str>>::deserialize(deserializer)?;
+        let mut bytes = [0u8; 32];
+        let ok = hex.len() == 64
+            && bytes.iter_mut().enumerate().all(|(i, b)| {
+                hex.get(2 * i..2 * i + 2)
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                    .map(|v| *b = v)
+                    .is_some()
+            });
+        if ok { Ok(Self(bytes)) } else { Err(serde::de::Error::custom("not a SHA-256 in hex")) }
+    }
+}
+
 impl ZipOut {
     /// Starts `dir/<id>.zip` as a temporary file in `dir`.
     pub fn create(dir: &Path, id: &str, date: (u16, u8, u8)) -> DiagResult<Self> {
@@ -220,7 +235,7 @@ pub fn sha256(bytes: &[u8]) -> String {
 pub fn write_recipients_csv(
     out: &mut dyn Write,
     lines: usize,
-    rows: impl Iterator<Item = CsvRow>,
+    rows: impl Iterator<Item = std::io::Result<CsvRow>>,
 ) -> std::io::Result<()> {
     let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let mut header = vec![
@@ -236,6 +251,7 @@ pub fn write_recipients_csv(
     header.extend(["country".into(), "pages".into(), "sheets".into()]);
     out.write_record(&header)?;
     for r in rows {
+        let r = r?;
         let mut record =
             vec![r.number.to_string(), r.id, r.folder, r.name, r.organisation, r.email, r.phone];
         record.extend((0..lines).map(|i| r.address.get(i).cloned().unwrap_or_default()));

@@ -24,7 +24,19 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Set by Ctrl-C; the build stops and writes nothing.
 static CANCEL: AtomicBool = AtomicBool::new(false);
 
+/// mimalloc's `mi_option_purge_delay` (the same number in its v2 and v3).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Memory freed is handed back to the system after 10 ms (mimalloc 2's
+    // default) instead of v3's 1 s: a build frees on the writer thread what
+    // the workers allocated, packet after packet, and with a 1 s delay the
+    // resident size of a 10,000-packet build stood ~4 MB higher at no gain
+    // in speed (immediate purging, 0 ms, cost 9 % of the throughput).
+    // SAFETY: setting an option at start-up, before any thread exists.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
+    }
     // Output piped into `head` and closed early: end quietly, as Unix tools
     // do, instead of failing to print. SAFETY: setting a signal disposition
     // to its default at start-up, before any thread exists.
@@ -109,7 +121,7 @@ fn run(
         progress,
         keep_going,
     };
-    let summary = pipeline::run(&campaign, &options)?;
+    let summary = pipeline::run(campaign, &options)?;
     let ok = summary.failed == 0;
     if args.format == Format::Json {
         let report = serde_json::json!({

@@ -11,17 +11,19 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use serde::ser::{Error as _, SerializeSeq as _};
 use serde_json::json;
 
-use crate::bundle::{self, CsvRow, Digest, Entry, ZipOut};
-use crate::campaign::Campaign;
+use crate::bundle::{self, CsvRow, Entry, ZipOut};
+use crate::campaign::{Campaign, Recipient};
 use crate::diag::{Diag, DiagResult, Merged, dedupe};
+use crate::ledger::{ENVELOPE_PDF, Kept, LETTER_PDF, Ledger, Made, Record, Records};
 use crate::printfile::{Piece, PrintFile};
 use crate::render::{Packet, Renderer, world};
 
@@ -173,6 +175,9 @@ pub struct Timings {
 /// Finished work for one recipient.
 struct Done {
     index: usize,
+    /// The recipient, handed on to the writer, which lets go of it once its
+    /// packet is in the zip.
+    recipient: Recipient,
     result: Result<Packet, Vec<Diag>>,
     /// The letter and envelope taken apart for the print files (when writing).
     pieces: Option<Result<(Piece, Option<Piece>), String>>,
@@ -200,7 +205,15 @@ const EVICT_AGE: usize = 2;
 const WINDOW_PER_JOB: usize = 4;
 
 /// Builds (or, without an output folder, checks) a campaign.
-pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>> {
+///
+/// The build takes the campaign's recipients: each one travels from the
+/// queue to a worker to the writer and is dropped once its packet is written,
+/// so memory falls as a large campaign goes through (see `ledger.rs`).
+pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Diag>> {
+    let recipients = std::mem::take(&mut campaign.recipients);
+    let total = recipients.len();
+    let queue = Mutex::new(recipients.into_iter().enumerate());
+    let campaign = &campaign;
     release_freed_memory();
     let renderer = Renderer::new(campaign, options.epoch);
     let jobs = options.jobs.max(1);
@@ -209,15 +222,13 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
         .thread_name(|i| format!("letterpress-worker-{i}"))
         .build()
         .map_err(|err| vec![Diag::error(format!("failed to start worker threads ({err})"))])?;
-    let total = campaign.recipients.len();
-    let next = AtomicUsize::new(0);
     let written = (Mutex::new(0usize), Condvar::new());
     let window = jobs * WINDOW_PER_JOB;
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Done>();
     let started = Instant::now();
 
-    let mut writer = Writer::new(campaign, &renderer, options)?;
+    let mut writer = Writer::new(campaign, &renderer, options, total)?;
     let writing = writer.zip.is_some();
     std::thread::scope(|scope| {
         scope.spawn(|| {
@@ -227,10 +238,8 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
                     if stop.load(Ordering::Relaxed) || cancelled(options) {
                         break;
                     }
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= total {
-                        break;
-                    }
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                    let Some((index, recipient)) = next else { break };
                     // Wait until the writer is close enough behind.
                     let asked = Instant::now();
                     let (lock, cvar) = &written;
@@ -241,7 +250,7 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
                     drop(done);
                     let t = Instant::now();
                     let waited = t - asked;
-                    let result = renderer.packet(&campaign.recipients[index]);
+                    let result = renderer.packet(&recipient);
                     if (index + 1).is_multiple_of(EVICT_EVERY) {
                         typst::comemo::evict(EVICT_AGE);
                     }
@@ -260,6 +269,7 @@ pub fn run(campaign: &Campaign, options: &Options) -> Result<Summary, Vec<Diag>>
                     };
                     let done = Done {
                         index,
+                        recipient,
                         result,
                         pieces,
                         cpu: t.elapsed(),
@@ -334,15 +344,22 @@ struct Writer<'a> {
     zip: Option<ZipOut>,
     diags: Vec<Diag>,
     entries: Vec<Entry>,
-    /// What the manifest and the CSV need of each packet written (little:
-    /// the rest comes from the campaign at the end).
-    written: Vec<Written>,
+    /// What the manifest and the CSV need of each packet written, on disk
+    /// (when writing).
+    ledger: Option<Ledger>,
+    /// Recipients in the campaign.
+    total: usize,
+    /// Packets written (or checked).
+    packets: usize,
+    by_country: BTreeMap<String, usize>,
+    international: usize,
     /// The current print part, being written to temporary files.
     print: Option<(PrintFile, Option<PrintFile>)>,
     /// Packets in the current print part.
     in_part: usize,
-    /// The current print part's recipients (indices), for the labels.
-    labelled: Vec<usize>,
+    /// The current print part's recipients, for its labels (kept only when
+    /// the campaign prints labels).
+    labelled: Vec<Recipient>,
     pages: usize,
     sheets: usize,
     postage: Postage,
@@ -356,7 +373,7 @@ struct Writer<'a> {
     part: usize,
     epoch: Option<i64>,
     keep_going: bool,
-    failures: Vec<(usize, Vec<Diag>)>,
+    failures: Vec<(Recipient, Vec<Diag>)>,
     warnings: Merged,
 }
 
@@ -365,9 +382,19 @@ impl<'a> Writer<'a> {
         campaign: &'a Campaign,
         renderer: &'a Renderer<'a>,
         options: &Options,
+        total: usize,
     ) -> Result<Self, Vec<Diag>> {
         let zip = match &options.out_dir {
             Some(dir) => Some(ZipOut::create(dir, &campaign.id, campaign.date)?),
+            None => None,
+        };
+        let ledger = match &zip {
+            Some(zip) => Some(Ledger::create(zip.dir()).map_err(|err| {
+                vec![Diag::error(format!(
+                    "failed to create a temporary file in `{}` ({err})",
+                    zip.dir().display()
+                ))]
+            })?),
             None => None,
         };
         Ok(Self {
@@ -376,7 +403,11 @@ impl<'a> Writer<'a> {
             zip,
             diags: vec![],
             entries: vec![],
-            written: Vec::with_capacity(campaign.recipients.len()),
+            ledger,
+            total,
+            packets: 0,
+            by_country: BTreeMap::new(),
+            international: 0,
             print: None,
             in_part: 0,
             labelled: vec![],
@@ -423,7 +454,7 @@ impl<'a> Writer<'a> {
                 packet
             }
             Err(diags) if self.keep_going => {
-                self.failures.push((done.index, diags));
+                self.failures.push((done.recipient, diags));
                 return;
             }
             Err(diags) => {
@@ -434,7 +465,7 @@ impl<'a> Writer<'a> {
             }
         };
         if !self.diags.iter().any(Diag::is_error)
-            && let Err(diags) = self.write_packet(done.index, packet, done.pieces)
+            && let Err(diags) = self.write_packet(done.recipient, packet, done.pieces)
         {
             self.diags.extend(diags);
             self.zip = None;
@@ -443,11 +474,11 @@ impl<'a> Writer<'a> {
 
     fn write_packet(
         &mut self,
-        index: usize,
+        recipient: Recipient,
         packet: Packet,
         pieces: Option<Result<(Piece, Option<Piece>), String>>,
     ) -> DiagResult<()> {
-        let r = &self.campaign.recipients[index];
+        let r = &recipient;
         let folder = format!("{}/packets/{}", self.root(), r.folder);
         let c = self.campaign;
         let pages = packet.letter.pages.len();
@@ -462,27 +493,26 @@ impl<'a> Writer<'a> {
         if switched {
             self.switched.push((r.id.clone(), envelope.id.to_string()));
         }
-        let mut files = [None, None];
-        if let Some(zip) = &mut self.zip {
-            let docs = std::iter::once((LETTER_PDF, &packet.letter))
-                .chain(packet.envelope.as_ref().map(|doc| (ENVELOPE_PDF, doc)));
-            for (slot, (name, doc)) in files.iter_mut().zip(docs) {
+        *self.by_country.entry(r.country.code.clone()).or_insert(0) += 1;
+        self.international += usize::from(r.country.code != c.sender.country.code);
+        self.packets += 1;
+        if let (Some(zip), Some(ledger)) = (&mut self.zip, &mut self.ledger) {
+            let docs =
+                [(LETTER_PDF, Some(&packet.letter)), (ENVELOPE_PDF, packet.envelope.as_ref())];
+            let mut files = vec![];
+            for (name, doc) in docs.into_iter().filter_map(|(n, d)| Some((n, d?))) {
                 let entry = zip.add(&format!("{folder}/{name}"), &doc.pdf)?;
-                *slot = Some(Kept { sha256: entry.sha256, bytes: entry.bytes });
+                files.push(Kept { sha256: entry.sha256, bytes: entry.bytes });
             }
+            let made = Made { pages, sheets, envelope: envelope.id, switched, grams, files };
+            ledger.add(&Record::new(r, made)).map_err(|err| {
+                vec![
+                    Diag::error(format!("failed to write the packet's record ({err})"))
+                        .recipient(r.label()),
+                ]
+            })?;
         }
-        let [letter, envelope_file] = files;
-        self.written.push(Written {
-            index,
-            pages,
-            sheets,
-            envelope: envelope.id,
-            switched,
-            grams,
-            letter,
-            envelope_file,
-        });
-        if self.written.len().is_multiple_of(TRIM_EVERY) {
+        if self.packets.is_multiple_of(TRIM_EVERY) {
             release_freed_memory();
         }
         self.pages += pages;
@@ -516,7 +546,9 @@ impl<'a> Writer<'a> {
                 }
             }
             self.in_part += 1;
-            self.labelled.push(index);
+            if self.campaign.labels.is_some() {
+                self.labelled.push(recipient);
+            }
             if self.in_part >= self.campaign.print_part_size {
                 self.flush_print()?;
             }
@@ -533,7 +565,7 @@ impl<'a> Writer<'a> {
         };
         self.in_part = 0;
         self.part += 1;
-        let parts = self.campaign.recipients.len().div_ceil(self.campaign.print_part_size);
+        let parts = self.total.div_ceil(self.campaign.print_part_size);
         let suffix = if parts > 1 { format!("-{:03}", self.part) } else { String::new() };
         let root = self.root().to_string();
         let labelled = std::mem::take(&mut self.labelled);
@@ -554,8 +586,7 @@ impl<'a> Writer<'a> {
         }
         // The part's labels, in packet order; each part starts a new sheet.
         if let Some(sheet) = self.campaign.labels {
-            let recipients: Vec<_> =
-                labelled.iter().map(|&i| &self.campaign.recipients[i]).collect();
+            let recipients: Vec<&Recipient> = labelled.iter().collect();
             let name = format!("labels{suffix}.pdf");
             let doc = self.renderer.labels(sheet, &recipients, &format!("{root}/print/{name}"))?;
             if let Some(zip) = &mut self.zip {
@@ -572,13 +603,6 @@ impl<'a> Writer<'a> {
         }
         let started = Instant::now();
         let c = self.campaign;
-        let mut by_country = BTreeMap::new();
-        let mut international = 0;
-        for w in &self.written {
-            let country = &c.recipients[w.index].country.code;
-            *by_country.entry(country.clone()).or_insert(0) += 1;
-            international += usize::from(*country != c.sender.country.code);
-        }
         let mut zip_path = None;
         let mut zip_bytes = 0;
         if let Some(zip) = self.zip.take() {
@@ -593,14 +617,13 @@ impl<'a> Writer<'a> {
                 let failures = serde_json::to_vec_pretty(&self.failures_json()).unwrap_or_default();
                 add(&mut zip, format!("{root}/failures.json"), &failures, &mut self.entries)?;
             }
-            let lines = self
-                .written
-                .iter()
-                .map(|w| c.recipients[w.index].address_lines.len())
-                .max()
-                .unwrap_or(0);
+            let records = self.ledger.take().map(Ledger::close).transpose().map_err(|err| {
+                vec![Diag::error(format!("failed to read back the packets' records ({err})"))]
+            })?;
+            let Some(records) = records else { return Err(dedupe(self.diags)) };
             let csv = zip.add_streamed(&format!("{root}/recipients.csv"), &mut |out| {
-                bundle::write_recipients_csv(out, lines, self.written.iter().map(|w| csv_row(c, w)))
+                let rows = records.iter().map(|r| r.map(csv_row));
+                bundle::write_recipients_csv(out, records.lines(), rows)
             })?;
             self.entries.push(csv);
             let read = self.renderer.files_read();
@@ -615,7 +638,7 @@ impl<'a> Writer<'a> {
                 sources.push(json!({ "path": rel, "sha256": entry.sha256, "bytes": entry.bytes }));
                 self.entries.push(entry);
             }
-            let manifest = self.manifest(sources, &by_country);
+            let manifest = self.manifest(sources, &records);
             zip.add_streamed(&format!("{root}/manifest.json"), &mut |out| {
                 serde_json::to_writer_pretty(&mut *out, &manifest).map_err(std::io::Error::other)
             })?;
@@ -631,13 +654,13 @@ impl<'a> Writer<'a> {
             failed,
             zip: zip_path,
             zip_bytes,
-            packets: self.written.len(),
+            packets: self.packets,
             pages: self.pages,
             sheets: self.sheets,
             postage: self.postage.clone(),
             switched: std::mem::take(&mut self.switched),
-            by_country,
-            international,
+            by_country: std::mem::take(&mut self.by_country),
+            international: self.international,
             timings: Timings {
                 render: render_time.as_secs_f64(),
                 bundle: started.elapsed().as_secs_f64(),
@@ -676,8 +699,7 @@ impl<'a> Writer<'a> {
         let list: Vec<_> = self
             .failures
             .iter()
-            .map(|(index, diags)| {
-                let r = &self.campaign.recipients[*index];
+            .map(|(r, diags)| {
                 json!({
                     "number": r.number,
                     "id": r.id,
@@ -693,7 +715,7 @@ impl<'a> Writer<'a> {
     fn manifest<'m>(
         &'m self,
         sources: Vec<serde_json::Value>,
-        by_country: &'m BTreeMap<String, usize>,
+        records: &'m Records,
     ) -> Manifest<'m> {
         let c = self.campaign;
         Manifest {
@@ -713,19 +735,19 @@ impl<'a> Writer<'a> {
                 "file": c.inputs.first().map(|i| i.rel.clone()),
                 "source_date_epoch": self.epoch,
             }),
-            failed: self.failures.iter().map(|(i, _)| c.recipients[*i].id.as_str()).collect(),
+            failed: self.failures.iter().map(|(r, _)| r.id.as_str()).collect(),
             fonts: world::FONTS.iter().map(|(name, _)| json!({ "file": name, "sha256": world::font_sha256(name) })).collect(),
             format: "letterpress-manifest/1",
             inputs: sources,
-            outputs: Outputs(self),
-            recipients: Recipients(self),
+            outputs: Outputs(self, records),
+            recipients: Recipients(self, records),
             templates: world::TEMPLATES.iter().map(|(name, text)| json!({ "file": name, "sha256": bundle::sha256(text.as_bytes()) })).collect(),
             tool: json!({ "name": "letterpress", "version": env!("CARGO_PKG_VERSION"), "typst": "0.15.1" }),
             totals: json!({
-                "packets": self.written.len(),
+                "packets": self.packets,
                 "pages": self.pages,
                 "sheets": self.sheets,
-                "by_country": by_country,
+                "by_country": self.by_country,
                 "grams": self.postage.all.grams,
                 "by_weight": self.postage.all.by_weight,
                 "postage_by_country": self.postage.by_country,
@@ -734,63 +756,27 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// What the writer keeps of a written packet until the end of the build: a
-/// few numbers and no text (a large campaign keeps ten thousand of these).
-struct Written {
-    index: usize,
-    pages: usize,
-    sheets: usize,
-    /// The envelope it goes into.
-    envelope: &'static str,
-    /// Whether that is the flat one because the packet is too thick.
-    switched: bool,
-    /// Estimated weight in grams.
-    grams: f64,
-    /// `letter.pdf` in the zip (none when only checking).
-    letter: Option<Kept>,
-    /// `envelope.pdf` in the zip.
-    envelope_file: Option<Kept>,
-}
-
-/// The names of a packet's files in its folder.
-const LETTER_PDF: &str = "letter.pdf";
-const ENVELOPE_PDF: &str = "envelope.pdf";
-
-/// A packet file in the zip; its path follows from the packet's folder.
-struct Kept {
-    sha256: Digest,
-    bytes: usize,
-}
-
-impl Written {
-    /// The packet's files in the zip: name in the packet folder, record.
-    fn files(&self) -> impl Iterator<Item = (&'static str, &Kept)> {
-        let letter = self.letter.as_ref().map(|k| (LETTER_PDF, k));
-        letter.into_iter().chain(self.envelope_file.as_ref().map(|k| (ENVELOPE_PDF, k)))
-    }
-}
-
 /// A packet's row of `recipients.csv`.
-fn csv_row(c: &Campaign, w: &Written) -> CsvRow {
-    let r = &c.recipients[w.index];
+fn csv_row(r: Record) -> CsvRow {
     CsvRow {
         number: r.number,
-        id: r.id.clone(),
-        folder: r.folder.clone(),
-        name: r.name.clone().unwrap_or_default(),
-        organisation: r.organisation.clone().unwrap_or_default(),
-        email: r.email.clone().unwrap_or_default(),
-        phone: r.phone.clone().unwrap_or_default(),
-        address: r.address_lines.iter().map(|l| l.text.clone()).collect(),
-        country: r.country.code.clone(),
-        pages: w.pages,
-        sheets: w.sheets,
+        id: r.id,
+        folder: r.folder,
+        name: r.name.unwrap_or_default(),
+        organisation: r.organisation.unwrap_or_default(),
+        email: r.email.unwrap_or_default(),
+        phone: r.phone.unwrap_or_default(),
+        address: r.address,
+        country: r.country,
+        pages: r.pages,
+        sheets: r.sheets,
     }
 }
 
 /// `manifest.json`, serialized straight into the zip: the per-packet lists
-/// are produced one item at a time, never as one tree in memory. Fields in
-/// alphabetical order, as `serde_json` writes its maps.
+/// are read back from the ledger one record at a time, never held as one
+/// tree in memory. Fields in alphabetical order, as `serde_json` writes its
+/// maps.
 #[derive(Serialize)]
 struct Manifest<'m> {
     campaign: serde_json::Value,
@@ -806,51 +792,57 @@ struct Manifest<'m> {
 }
 
 /// Every file the build wrote but the sources: the packets', then the rest.
-struct Outputs<'m>(&'m Writer<'m>);
+struct Outputs<'m>(&'m Writer<'m>, &'m Records);
 
 impl Serialize for Outputs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let w = self.0;
+        let Self(w, records) = self;
         let root = format!("{}/", w.root());
         let sources = format!("{root}source/");
-        let c = w.campaign;
-        let packets = w.written.iter().flat_map(|p| {
-            let folder = &c.recipients[p.index].folder;
-            p.files().map(move |(name, k)| {
-                json!({ "path": format!("packets/{folder}/{name}"), "sha256": k.sha256, "bytes": k.bytes })
-            })
-        });
-        let others = w.entries.iter().filter(|e| !e.path.starts_with(&sources)).map(|e| {
-            json!({ "path": e.path.trim_start_matches(&root), "sha256": e.sha256, "bytes": e.bytes })
-        });
-        serializer.collect_seq(packets.chain(others))
+        let mut seq = serializer.serialize_seq(None)?;
+        for p in records.iter() {
+            let p = p.map_err(S::Error::custom)?;
+            for (name, k) in p.files() {
+                let path = format!("packets/{}/{name}", p.folder);
+                seq.serialize_element(
+                    &json!({ "path": path, "sha256": k.sha256, "bytes": k.bytes }),
+                )?;
+            }
+        }
+        for e in w.entries.iter().filter(|e| !e.path.starts_with(&sources)) {
+            let path = e.path.trim_start_matches(&root);
+            seq.serialize_element(&json!({ "path": path, "sha256": e.sha256, "bytes": e.bytes }))?;
+        }
+        seq.end()
     }
 }
 
 /// One entry per packet written, in campaign order.
-struct Recipients<'m>(&'m Writer<'m>);
+struct Recipients<'m>(&'m Writer<'m>, &'m Records);
 
 impl Serialize for Recipients<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let w = self.0;
-        let c = w.campaign;
-        serializer.collect_seq(w.written.iter().map(|p| {
-            let r = &c.recipients[p.index];
-            json!({
-                "number": r.number,
-                "id": r.id,
-                "name": r.name,
-                "organisation": r.organisation,
-                "country": r.country.code,
-                "folder": format!("packets/{}", r.folder),
+        let Self(w, records) = self;
+        let mut seq = serializer.serialize_seq(None)?;
+        for p in records.iter() {
+            let p = p.map_err(S::Error::custom)?;
+            let files: Vec<_> = p.files().map(|(name, k)| json!({ "path": format!("{}/packets/{}/{name}", w.root(), p.folder), "sha256": k.sha256, "bytes": k.bytes })).collect();
+            seq.serialize_element(&json!({
+                "number": p.number,
+                "id": p.id,
+                "name": p.name,
+                "organisation": p.organisation,
+                "country": p.country,
+                "folder": format!("packets/{}", p.folder),
                 "pages": p.pages,
                 "sheets": p.sheets,
                 "envelope": p.envelope,
                 "flat_because_thick": p.switched,
-                "grams": p.grams,
-                "address": r.address_lines.iter().map(|l| &l.text).collect::<Vec<_>>(),
-                "files": p.files().map(|(name, k)| json!({ "path": format!("{}/packets/{}/{name}", w.root(), r.folder), "sha256": k.sha256, "bytes": k.bytes })).collect::<Vec<_>>(),
-            })
-        }))
+                "grams": p.grams(),
+                "address": p.address,
+                "files": files,
+            }))?;
+        }
+        seq.end()
     }
 }
