@@ -178,6 +178,8 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
         out_dir: Some(out.clone()),
         jobs,
         epoch: archive.manifest.pointer("/campaign/source_date_epoch").and_then(Value::as_i64),
+        // Threads: the library may run inside a program with other threads.
+        processes: false,
         cancel: None,
         progress: None,
         // An archive built with --keep-going is rebuilt the same way.

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod campaign;
 pub mod civil;
 pub mod diag;
+pub mod fork;
 pub mod ledger;
 pub mod pipeline;
 pub mod postal;

@@ -117,6 +117,8 @@ fn run(
         out_dir: out,
         jobs,
         epoch,
+        // The binary has no other thread at work when the build forks.
+        processes: true,
         cancel: Some(&CANCEL),
         progress,
         keep_going,

@@ -23,9 +23,10 @@ use serde_json::json;
 use crate::bundle::{self, CsvRow, Entry, ZipOut};
 use crate::campaign::{Campaign, Recipient};
 use crate::diag::{Diag, DiagResult, Merged, dedupe};
+use crate::fork::Built;
 use crate::ledger::{ENVELOPE_PDF, Kept, LETTER_PDF, Ledger, Made, Record, Records};
 use crate::printfile::{Piece, PrintFile};
-use crate::render::{Packet, Renderer, world};
+use crate::render::{Renderer, world};
 
 /// How a build runs.
 #[derive(Debug, Clone)]
@@ -36,6 +37,10 @@ pub struct Options {
     pub jobs: usize,
     /// `SOURCE_DATE_EPOCH`, if set: the PDFs' creation date.
     pub epoch: Option<i64>,
+    /// Typeset in worker processes rather than threads (when `jobs` > 1, on
+    /// Unix). Only for a program with no other threads at work: the build
+    /// forks.
+    pub processes: bool,
     /// Set to stop the build early (Ctrl-C).
     pub cancel: Option<&'static AtomicBool>,
     /// Called after each packet with (done, total).
@@ -178,7 +183,7 @@ struct Done {
     /// The recipient, handed on to the writer, which lets go of it once its
     /// packet is in the zip.
     recipient: Recipient,
-    result: Result<Packet, Vec<Diag>>,
+    result: Result<Built, Vec<Diag>>,
     /// The letter and envelope taken apart for the print files (when writing).
     pieces: Option<Result<(Piece, Option<Piece>), String>>,
     cpu: Duration,
@@ -198,8 +203,8 @@ const TRIM_EVERY: usize = 32;
 /// reuses (the body's paragraphs) stays, one recipient's layout goes within
 /// about ten packets. Evicting after every packet with an age of 10 kept the
 /// same but took 0.3 ms per packet (5 % of a build) instead of 0.15.
-const EVICT_EVERY: usize = 4;
-const EVICT_AGE: usize = 2;
+pub(crate) const EVICT_EVERY: usize = 4;
+pub(crate) const EVICT_AGE: usize = 2;
 
 /// How far ahead of the writer workers may run, per worker.
 const WINDOW_PER_JOB: usize = 4;
@@ -217,6 +222,28 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
     release_freed_memory();
     let renderer = Renderer::new(campaign, options.epoch);
     let jobs = options.jobs.max(1);
+    let mut writer = Writer::new(campaign, &renderer, options, total)?;
+    let started = Instant::now();
+    #[cfg(unix)]
+    if options.processes && jobs > 1 {
+        let recipients: Vec<Recipient> =
+            queue.into_inner().unwrap_or_else(|e| e.into_inner()).map(|(_, r)| r).collect();
+        in_processes(&mut writer, &renderer, recipients, jobs, options)?;
+        return writer.finish(started.elapsed());
+    }
+    in_threads(&mut writer, &renderer, queue, total, jobs, options)?;
+    writer.finish(started.elapsed())
+}
+
+/// The packets made by `jobs` worker threads in this process.
+fn in_threads(
+    writer: &mut Writer,
+    renderer: &Renderer,
+    queue: Mutex<std::iter::Enumerate<std::vec::IntoIter<Recipient>>>,
+    total: usize,
+    jobs: usize,
+    options: &Options,
+) -> Result<(), Vec<Diag>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("letterpress-worker-{i}"))
@@ -226,9 +253,6 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
     let window = jobs * WINDOW_PER_JOB;
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<Done>();
-    let started = Instant::now();
-
-    let mut writer = Writer::new(campaign, &renderer, options, total)?;
     let writing = writer.zip.is_some();
     std::thread::scope(|scope| {
         scope.spawn(|| {
@@ -258,15 +282,8 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
                     // costly half of writing them: it happens here, in
                     // parallel, not on the writer.
                     let prepared = Instant::now();
-                    let pieces = match (&result, writing) {
-                        (Ok(packet), true) => {
-                            Some(Piece::prepare(&packet.letter.pdf).and_then(|l| {
-                                let e = packet.envelope.as_ref().map(|e| Piece::prepare(&e.pdf));
-                                Ok((l, e.transpose()?))
-                            }))
-                        }
-                        _ => None,
-                    };
+                    let result = result.map(Built::from);
+                    let pieces = pieces(&result, writing);
                     let done = Done {
                         index,
                         recipient,
@@ -306,11 +323,75 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
             }
         }
     });
-    let render_time = started.elapsed();
     if cancelled(options) {
         return Err(vec![Diag::error("the build was interrupted; nothing was written")]);
     }
-    writer.finish(render_time)
+    Ok(())
+}
+
+/// The packets made by `jobs` worker processes (see `fork.rs`); a packet
+/// with any diagnostic is made again here, where its diagnostics belong.
+#[cfg(unix)]
+fn in_processes(
+    writer: &mut Writer,
+    renderer: &Renderer,
+    recipients: Vec<Recipient>,
+    jobs: usize,
+    options: &Options,
+) -> Result<(), Vec<Diag>> {
+    let failed = |what: &str, err: &dyn std::fmt::Display| {
+        vec![Diag::error(format!("failed to {what} ({err}); nothing was written"))]
+    };
+    let mut children = crate::fork::spawn(jobs, renderer, &recipients)
+        .map_err(|err| failed("start the worker processes", &err))?;
+    let writing = writer.zip.is_some();
+    let total = recipients.len();
+    // The writer gets a copy of each recipient: the children share the
+    // original's memory with this process until one of them writes to it,
+    // and freeing a recipient here is such a write (each page freed from
+    // would be copied, in this process, while the children keep theirs).
+    for (index, recipient) in recipients.iter().enumerate() {
+        if cancelled(options) {
+            return Err(vec![Diag::error("the build was interrupted; nothing was written")]);
+        }
+        let message = children.next(index).map_err(|err| failed("typeset the packets", &err))?;
+        let (result, cpu, waited) = match message {
+            crate::fork::Message::Packet { built, cpu, waited } => (Ok(*built), cpu, waited),
+            crate::fork::Message::Redo => {
+                let t = Instant::now();
+                let result = renderer.packet(recipient).map(Built::from);
+                (result, t.elapsed(), Duration::ZERO)
+            }
+        };
+        let prepared = Instant::now();
+        let pieces = pieces(&result, writing);
+        let print_cpu = prepared.elapsed();
+        let recipient = recipient.clone();
+        let done =
+            Done { index, recipient, result, pieces, cpu: cpu + print_cpu, print_cpu, waited };
+        let t = Instant::now();
+        writer.take(done);
+        writer.write += t.elapsed();
+        if let Some(progress) = options.progress {
+            progress(index + 1, total);
+        }
+    }
+    writer.read = children.finish().map_err(|err| failed("typeset the packets", &err))?;
+    Ok(())
+}
+
+/// Takes a packet's PDFs apart for the print files (when writing).
+fn pieces(
+    result: &Result<Built, Vec<Diag>>,
+    writing: bool,
+) -> Option<Result<(Piece, Option<Piece>), String>> {
+    match (result, writing) {
+        (Ok(packet), true) => Some(Piece::prepare(&packet.letter).and_then(|l| {
+            let e = packet.envelope.as_ref().map(|e| Piece::prepare(e));
+            Ok((l, e.transpose()?))
+        })),
+        _ => None,
+    }
 }
 
 /// Hands memory freed so far (the parsed campaign file's tree, a large
@@ -375,6 +456,8 @@ struct Writer<'a> {
     keep_going: bool,
     failures: Vec<(Recipient, Vec<Diag>)>,
     warnings: Merged,
+    /// Campaign files that worker processes read (for `source/`).
+    read: Vec<(String, typst::foundations::Bytes)>,
 }
 
 impl<'a> Writer<'a> {
@@ -426,6 +509,7 @@ impl<'a> Writer<'a> {
             keep_going: options.keep_going,
             failures: vec![],
             warnings: campaign.warnings.iter().cloned().collect(),
+            read: vec![],
         })
     }
 
@@ -439,18 +523,13 @@ impl<'a> Writer<'a> {
         self.cpu += done.cpu;
         self.print_cpu += done.print_cpu;
         self.waited += done.waited;
-        if let Ok(packet) = &done.result {
-            for doc in std::iter::once(&packet.letter).chain(packet.envelope.as_ref()) {
-                self.compile_cpu += doc.compile;
-                self.export_cpu += doc.export;
-            }
-        }
         let packet = match done.result {
-            Ok(packet) => {
-                packet.letter.warnings.iter().for_each(|w| self.warnings.push(w.clone()));
-                if let Some(envelope) = &packet.envelope {
-                    envelope.warnings.iter().for_each(|w| self.warnings.push(w.clone()));
-                }
+            Ok(mut packet) => {
+                self.compile_cpu += packet.compile;
+                self.export_cpu += packet.export;
+                std::mem::take(&mut packet.warnings)
+                    .into_iter()
+                    .for_each(|w| self.warnings.push(w));
                 packet
             }
             Err(diags) if self.keep_going => {
@@ -475,16 +554,16 @@ impl<'a> Writer<'a> {
     fn write_packet(
         &mut self,
         recipient: Recipient,
-        packet: Packet,
+        packet: Built,
         pieces: Option<Result<(Piece, Option<Piece>), String>>,
     ) -> DiagResult<()> {
         let r = &recipient;
         let folder = format!("{}/packets/{}", self.root(), r.folder);
         let c = self.campaign;
-        let pages = packet.letter.pages.len();
+        let pages = packet.pages;
         let sheets = packet.sheets;
         let envelope = packet.envelope_used;
-        let switched = packet.switched(c);
+        let switched = envelope.id != c.envelope.id;
         let grams = round1(
             sheets as f64 * crate::postal::sheet_grams(c.paper, c.paper_weight) + envelope.grams(),
         );
@@ -500,8 +579,8 @@ impl<'a> Writer<'a> {
             let docs =
                 [(LETTER_PDF, Some(&packet.letter)), (ENVELOPE_PDF, packet.envelope.as_ref())];
             let mut files = vec![];
-            for (name, doc) in docs.into_iter().filter_map(|(n, d)| Some((n, d?))) {
-                let entry = zip.add(&format!("{folder}/{name}"), &doc.pdf)?;
+            for (name, pdf) in docs.into_iter().filter_map(|(n, d)| Some((n, d?))) {
+                let entry = zip.add(&format!("{folder}/{name}"), pdf)?;
                 files.push(Kept { sha256: entry.sha256, bytes: entry.bytes });
             }
             let made = Made { pages, sheets, envelope: envelope.id, switched, grams, files };
@@ -629,7 +708,7 @@ impl<'a> Writer<'a> {
             let read = self.renderer.files_read();
             let mut inputs: BTreeMap<&str, std::borrow::Cow<[u8]>> =
                 c.inputs.iter().map(|i| (i.rel.as_str(), i.bytes())).collect();
-            for (rel, bytes) in &read {
+            for (rel, bytes) in read.iter().chain(self.read.iter().map(|(r, b)| (r, b))) {
                 inputs.entry(rel).or_insert(std::borrow::Cow::Borrowed(bytes));
             }
             let mut sources = vec![];

@@ -668,3 +668,26 @@ fn a_full_disk_gives_a_clear_error_and_leaves_nothing() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(listing.is_empty(), "left behind: {listing:?}");
 }
+
+/// `--jobs 1` typesets in this process, more jobs in worker processes (each
+/// taking every third recipient here); a packet with an error is made again
+/// in the parent. Every byte of the archive is the same either way.
+#[test]
+fn worker_processes_and_one_thread_write_the_same_archive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = build_reference(tmp.path(), "one", &["--jobs", "1"]);
+    let three = build_reference(tmp.path(), "three", &["--jobs", "3"]);
+    assert!(std::fs::read(&one).unwrap() == std::fs::read(&three).unwrap(), "the zips differ");
+
+    let campaign = campaign_with_long_street(&tmp.path().join("failing"));
+    let mut zips = vec![];
+    for jobs in ["1", "3"] {
+        let out = tmp.path().join(format!("failing-{jobs}"));
+        let run =
+            letterpress(&args!["build", &campaign, "-o", &out, "--keep-going", "--jobs", jobs]);
+        run.assert_code(1);
+        run.assert_stderr_has(&["kasymov", "too long"]);
+        zips.push(std::fs::read(out.join(format!("{ID}.zip"))).unwrap());
+    }
+    assert!(zips[0] == zips[1], "with a failing packet, the zips differ");
+}

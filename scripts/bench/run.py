@@ -7,7 +7,7 @@ Usage:
 For each N it writes a campaign `bench-N` (the reference campaign's [campaign],
 [sender] and [letter] tables and body, then N seeded, international
 recipients), runs the release binary under `/usr/bin/time -v`, and prints one
-Markdown table row: throughput, wall time by stage, peak RSS, zip bytes per
+Markdown table row: throughput, wall time by stage, peak memory, zip bytes per
 packet and how close the build gets to "the limit" (every thread compiling and
 exporting packets back to back, measured once with --jobs 1). Standard library
 only. See scripts/bench/README.md.
@@ -455,13 +455,17 @@ def run_build(campaign, out_dir, jobs):
         "write_s": timings.get("write", 0.0),
         "load_validate_s": wall - timings["render"] - timings["bundle"],
         "zip_bytes": summary["zip_bytes"],
-        "peak_rss_mib": int(rss_kib) / 1024,
+        # The sampled peak of all letterpress processes together (PSS), or
+        # /usr/bin/time's peak RSS of the main process if that is higher (a
+        # one-process build can peak between two samples).
+        "peak_rss_mib": max([int(rss_kib) / 1024] + [m for _, m in samples]),
+        "peak_rss_main_mib": int(rss_kib) / 1024,
         "user_s": user,
         "sys_s": system,
         # Cores that everything else on the machine kept busy during the build.
         "other_cores_busy": None if busy is None else max(0.0, (busy - user - system) / wall),
         "warnings": len(report.get("warnings", [])),
-        # (seconds since start, RSS MiB) of the letterpress process, every 0.1 s.
+        # (seconds since start, MiB) of the letterpress processes, every 0.05 s.
         "rss_timeline": samples,
     }
 
@@ -478,22 +482,39 @@ def cpu_busy_s():
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def sample_rss(proc, started, every=0.1):
-    """Waits for `/usr/bin/time`'s process, sampling its child's RSS."""
-    samples, child = [], None
+def children_of(pid):
+    """The pids of a process's children."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def pss_kib(pid):
+    """A process's proportional set size: its resident memory, with each page
+    it shares with other processes counted by its share. Summed over a
+    process tree, a page the build's worker processes share with it (they are
+    forked) counts once, as it takes memory once."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    m = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def sample_rss(proc, started, every=0.05):
+    """Waits for `/usr/bin/time`'s process, sampling the memory of its child
+    (letterpress) and that one's worker processes: (seconds, MiB) pairs of
+    the summed PSS."""
+    samples = []
     while proc.poll() is None:
-        try:
-            if child is None:
-                kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-                child = kids[0] if kids else None
-            if child is not None:
-                status = Path(f"/proc/{child}/status").read_text()
-                m = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-                if m:
-                    samples.append((round(time.perf_counter() - started, 2),
-                                    round(int(m.group(1)) / 1024, 1)))
-        except OSError:
-            pass  # not started yet, or just ended
+        tree = []
+        for child in children_of(proc.pid):
+            tree += [child, *children_of(child)]
+        total = sum(pss_kib(pid) for pid in tree)
+        if total:
+            samples.append((round(time.perf_counter() - started, 2), round(total / 1024, 1)))
         time.sleep(every)
     return samples
 
@@ -657,7 +678,7 @@ def stage_walls(r):
 
 def table(rows):
     head = ["N", "packets/s", "wall s", "load+validate s", "compile s", "PDF export s",
-            "checks+print pieces s", "zip+print files s (end)", "peak RSS MiB", "bytes/packet",
+            "checks+print pieces s", "zip+print files s (end)", "peak memory MiB", "bytes/packet",
             "% of limit"]
     out = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
     for r in rows:
@@ -776,7 +797,7 @@ def main():
             m["by_country"] = by_country
             rows.append(m)
             print(f"N={n}: {m['wall_s']:.2f} s, {m['packets_per_s']:.1f} packets/s, "
-                  f"peak RSS {m['peak_rss_mib']:.0f} MiB, {m['warnings']} warnings", file=sys.stderr)
+                  f"peak memory {m['peak_rss_mib']:.0f} MiB, {m['warnings']} warnings", file=sys.stderr)
             if not args.keep:
                 shutil.rmtree(work / f"bench-{n}" / "out", ignore_errors=True)
     except BuildFailed as err:
@@ -803,7 +824,7 @@ def main():
               f"{1000 * cpu / r['n']:.1f} ms per packet, {cpu / r['wall_s']:.2f} cores busy "
               f"(other processes: {fmt_cores(r['other_cores_busy'])}); "
               f"writer busy {r['write_s']:.2f} s, workers waited for it {r['waited_s']:.2f} s; "
-              f"RSS at 25/50/75/100 % of the run: {rss_profile(r['rss_timeline'])} MiB")
+              f"memory at 25/50/75/100 % of the run: {rss_profile(r['rss_timeline'])} MiB")
     print(f"machine: {os.cpu_count()} cores, load average {load} at start "
           f"(other work on the machine slows every number above)")
     if typst:

@@ -172,7 +172,7 @@ pub struct Body {
 }
 
 /// One recipient, checked.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Recipient {
     /// Position in the campaign, from 1.
     pub number: usize,
