@@ -57,7 +57,8 @@ impl From<Packet> for Built {
 
 /// What a child sends about one packet.
 pub enum Message {
-    /// The packet, the child's time on it, and how long the parent waited.
+    /// The packet, the child's time on it, and how long the child's previous
+    /// packet waited for room in the pipe.
     Packet { built: Box<Built>, cpu: Duration, waited: Duration },
     /// The packet has diagnostics: make it again in the parent.
     Redo,
@@ -131,6 +132,9 @@ fn child(k: usize, jobs: usize, renderer: &Renderer, recipients: &[Recipient], t
             .map_err(std::io::Error::other)?;
         pool.install(|| {
             let mut out = BufWriter::with_capacity(1 << 16, to);
+            // How long the last packet waited in a full pipe (sent with the
+            // next one).
+            let mut blocked = Duration::ZERO;
             for (n, index) in (k..recipients.len()).step_by(jobs).enumerate() {
                 let started = Instant::now();
                 let result = renderer.packet(&recipients[index]);
@@ -143,14 +147,16 @@ fn child(k: usize, jobs: usize, renderer: &Renderer, recipients: &[Recipient], t
                         if packet.letter.warnings.is_empty()
                             && packet.envelope.as_ref().is_none_or(|e| e.warnings.is_empty()) =>
                     {
-                        write_packet(&mut out, index, &Built::from(packet), cpu)?;
+                        write_packet(&mut out, index, &Built::from(packet), cpu, blocked)?;
                     }
                     _ => {
                         out.write_all(&[REDO])?;
                         put_u64(&mut out, index as u64)?;
                     }
                 }
+                let flushing = Instant::now();
                 out.flush()?;
+                blocked = flushing.elapsed();
             }
             let read = renderer.files_read();
             out.write_all(&[FILES])?;
@@ -176,14 +182,11 @@ fn write_packet(
     index: usize,
     b: &Built,
     cpu: Duration,
+    blocked: Duration,
 ) -> std::io::Result<()> {
     out.write_all(&[PACKET])?;
-    for n in [
-        index as u64,
-        cpu.as_nanos() as u64,
-        b.compile.as_nanos() as u64,
-        b.export.as_nanos() as u64,
-    ] {
+    let times = [cpu, blocked, b.compile, b.export].map(|t| t.as_nanos() as u64);
+    for n in [index as u64].into_iter().chain(times) {
         put_u64(out, n)?;
     }
     put_u64(out, b.pages as u64)?;
@@ -240,7 +243,6 @@ impl Children {
     pub fn next(&mut self, index: usize) -> std::io::Result<Message> {
         let jobs = self.0.len();
         let from = &mut self.0[index % jobs].from;
-        let asked = Instant::now();
         let kind = get_u8(from).map_err(|err| match err.kind() {
             std::io::ErrorKind::UnexpectedEof => std::io::Error::other(format!(
                 "worker process {} ended before packet {}",
@@ -249,7 +251,6 @@ impl Children {
             )),
             _ => err,
         })?;
-        let waited = asked.elapsed();
         let bad = |what: &str| std::io::Error::other(format!("a worker process sent {what}"));
         let got = get_u64(from)? as usize;
         if got != index {
@@ -258,7 +259,8 @@ impl Children {
         match kind {
             REDO => Ok(Message::Redo),
             PACKET => {
-                let (cpu, compile, export) = (get_u64(from)?, get_u64(from)?, get_u64(from)?);
+                let (cpu, waited) = (get_u64(from)?, get_u64(from)?);
+                let (compile, export) = (get_u64(from)?, get_u64(from)?);
                 let (pages, sheets) = (get_u64(from)? as usize, get_u64(from)? as usize);
                 let id = get_bytes(from)?;
                 let envelope_used = std::str::from_utf8(&id)
@@ -281,7 +283,11 @@ impl Children {
                     compile: nanos(compile),
                     export: nanos(export),
                 };
-                Ok(Message::Packet { built: Box::new(built), cpu: nanos(cpu), waited })
+                Ok(Message::Packet {
+                    built: Box::new(built),
+                    cpu: nanos(cpu),
+                    waited: nanos(waited),
+                })
             }
             _ => Err(bad("something unreadable")),
         }
