@@ -213,7 +213,8 @@ pub struct CampaignArgs {
     /// labels), or none.
     #[arg(long, value_name = "NAME")]
     pub labels: Option<String>,
-    /// Worker threads (default: all cores).
+    /// Jobs at once (default: all cores): with more than one, a worker process
+    /// each; with one, everything runs in this process.
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Print nothing but errors.

@@ -192,7 +192,7 @@ fn run(
             "in {:.2} s ({:.2} s typesetting on {}, {:.2} s bundling)",
             summary.timings.render + summary.timings.bundle,
             summary.timings.render,
-            count(jobs, "thread"),
+            if jobs > 1 { format!("{jobs} worker processes") } else { count(jobs, "thread") },
             summary.timings.bundle
         );
     }

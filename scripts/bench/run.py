@@ -706,7 +706,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100,1000,10000",
                     help="recipients per synthetic campaign, comma separated (default: %(default)s)")
-    ap.add_argument("--jobs", type=int, help="worker threads for the builds (default: letterpress's, all cores)")
+    ap.add_argument("--jobs", type=int, help="jobs (worker processes) for the builds (default: letterpress's, all cores)")
     ap.add_argument("--keep", type=Path, metavar="DIR",
                     help="keep campaigns and zips in DIR and write DIR/results.json")
     ap.add_argument("--seed", default="1", help="seed for the synthetic recipients (default: %(default)s)")
@@ -820,7 +820,7 @@ def main():
               f"packets/s" for r in rows))
     for r in rows:
         cpu = r["user_s"] + r["sys_s"]
-        print(f"N={r['n']}: {r['jobs']} threads, process CPU (user+sys) {cpu:.1f} s = "
+        print(f"N={r['n']}: {r['jobs']} jobs, CPU (user+sys, all processes) {cpu:.1f} s = "
               f"{1000 * cpu / r['n']:.1f} ms per packet, {cpu / r['wall_s']:.2f} cores busy "
               f"(other processes: {fmt_cores(r['other_cores_busy'])}); "
               f"writer busy {r['write_s']:.2f} s, workers waited for it {r['waited_s']:.2f} s; "
