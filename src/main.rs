@@ -109,6 +109,8 @@ fn run(
     }
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // As the build does: no more workers than packets.
+    let jobs = jobs.clamp(1, campaign.recipients.len().max(1));
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse().ok());
     let progress =
         (!args.quiet && std::io::stderr().is_terminal() && campaign.recipients.len() > 50)

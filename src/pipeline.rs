@@ -221,7 +221,9 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
     let campaign = &campaign;
     release_freed_memory();
     let renderer = Renderer::new(campaign, options.epoch);
-    let jobs = options.jobs.max(1);
+    // No more workers than packets (a worker process costs its own fonts and
+    // caches).
+    let jobs = options.jobs.clamp(1, total.max(1));
     let mut writer = Writer::new(campaign, &renderer, options, total)?;
     let started = Instant::now();
     #[cfg(unix)]
