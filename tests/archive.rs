@@ -691,3 +691,119 @@ fn worker_processes_and_one_thread_write_the_same_archive() {
     }
     assert!(zips[0] == zips[1], "with a failing packet, the zips differ");
 }
+
+/// Stopping a build from outside: Ctrl-C, or a worker process that dies.
+/// Either way the build says so, exits 1, leaves no zip and no temporary
+/// file, and no worker process keeps running.
+#[cfg(target_os = "linux")]
+mod stopping {
+    use super::*;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The reference campaign with 3,000 more copies of its first recipient:
+    /// a build of several seconds.
+    fn long_campaign(dir: &Path) -> PathBuf {
+        let campaign = reference_campaign(dir);
+        let text = std::fs::read_to_string(&campaign).unwrap();
+        let start = text.find("[[recipient]]").unwrap();
+        let end = start + 1 + text[start + 1..].find("[[recipient]]").unwrap();
+        let block = &text[start..end];
+        let (id, name) = ("id = \"carlsson\"", "name = \"Sven-Olov CARLSSON\"");
+        assert!(block.contains(id) && block.contains(name), "{block}");
+        let mut more = text.clone();
+        for n in 0..3000 {
+            more.push('\n');
+            more.push_str(
+                &block
+                    .replace(id, &format!("id = \"carlsson-{n}\""))
+                    .replace(name, &format!("name = \"Sven-Olov CARLSSON {n}\"")),
+            );
+        }
+        std::fs::write(&campaign, more).unwrap();
+        campaign
+    }
+
+    fn children(pid: u32) -> Vec<i32> {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|p| p.parse().unwrap())
+            .collect()
+    }
+
+    /// Starts a two-job build, waits until its two worker processes run and
+    /// have had time to make packets, does `stop` to the build's pid and its
+    /// workers', and returns the build's exit code and stderr.
+    fn stop_a_build(out: &Path, stop: impl FnOnce(i32, &[i32])) -> (Option<i32>, String) {
+        let tmp = out.parent().unwrap();
+        let campaign = long_campaign(&tmp.join("campaign"));
+        let mut build = Command::new(env!("CARGO_BIN_EXE_letterpress"))
+            .args(args!["build", &campaign, "-o", out, "--jobs", "2", "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = build.id();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let workers = loop {
+            let workers = children(pid);
+            if workers.len() == 2 {
+                break workers;
+            }
+            if Instant::now() > deadline || matches!(build.try_wait(), Ok(Some(_))) {
+                let _ = build.kill();
+                let output = build.wait_with_output().unwrap();
+                panic!(
+                    "no worker processes appeared:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        std::thread::sleep(Duration::from_millis(400));
+        stop(pid as i32, &workers);
+        let output = build.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        // Its workers are gone too, not left running.
+        for worker in workers {
+            let gone = (0..100).any(|_| {
+                std::thread::sleep(Duration::from_millis(10));
+                !Path::new(&format!("/proc/{worker}")).exists()
+            });
+            assert!(gone, "worker process {worker} still runs");
+        }
+        (output.status.code(), stderr)
+    }
+
+    #[test]
+    fn ctrl_c_stops_the_build_and_leaves_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let (code, stderr) = stop_a_build(&out, |pid, _| {
+            // SAFETY: signals the build this test started.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+        });
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("the build was interrupted; nothing was written"), "{stderr}");
+        assert_eq!(files_in(&out), Vec::<String>::new(), "left behind");
+    }
+
+    #[test]
+    fn a_worker_process_that_dies_fails_the_build_and_leaves_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let (code, stderr) = stop_a_build(&out, |_, workers| {
+            // SAFETY: kills the second worker of the build this test started.
+            unsafe { libc::kill(workers[1], libc::SIGKILL) };
+        });
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains(
+                "error: failed to typeset the packets (worker process 2 ended before packet"
+            ),
+            "{stderr}"
+        );
+        assert_eq!(files_in(&out), Vec::<String>::new(), "left behind");
+    }
+}
