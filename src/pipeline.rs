@@ -1,13 +1,17 @@
 //! A build: every recipient typeset in parallel, checked, and streamed in
 //! campaign order into the zip.
 //!
-//! Parallelism follows `ARCHITECTURE.md`: a dedicated rayon pool of `jobs`
-//! threads runs exactly one long-lived worker per thread (`broadcast`), each
-//! pulling the next recipient from a shared counter. Typst's own rayon work
-//! then runs on that pool, and a waiting worker can only pick up Typst's small
-//! internal jobs, never another recipient (the stack-overflow trap of a
-//! `par_iter` over recipients). One writer (the calling thread) takes finished
-//! packets in order through a bounded reorder window, so memory stays flat.
+//! Parallelism follows `ARCHITECTURE.md`. In the binary, with more than one
+//! job, each job is a worker process (`fork.rs`, `in_processes`), and this
+//! process reads their packets in campaign order. Otherwise (`--jobs 1`, the
+//! library) a dedicated rayon pool of `jobs` threads runs exactly one
+//! long-lived worker per thread (`broadcast`, `in_threads`), each taking the
+//! next recipient from a shared queue. Typst's own rayon work then runs on
+//! that pool, and a waiting worker can only pick up Typst's small internal
+//! jobs, never another recipient (the stack-overflow trap of a `par_iter`
+//! over recipients). Either way one writer (the calling thread) takes
+//! finished packets in order (threads through a bounded reorder window, worker
+//! processes through their pipes), so memory stays flat.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -211,9 +215,11 @@ const WINDOW_PER_JOB: usize = 4;
 
 /// Builds (or, without an output folder, checks) a campaign.
 ///
-/// The build takes the campaign's recipients: each one travels from the
-/// queue to a worker to the writer and is dropped once its packet is written,
-/// so memory falls as a large campaign goes through (see `ledger.rs`).
+/// The build takes the campaign's recipients. In threads each one travels
+/// from the queue to a worker to the writer and is dropped once its packet is
+/// written; with worker processes, which share this process's memory until
+/// they end, the writer gets a copy of each. What the manifest needs of a
+/// packet waits on disk (see `ledger.rs`).
 pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Diag>> {
     let recipients = std::mem::take(&mut campaign.recipients);
     let total = recipients.len();
