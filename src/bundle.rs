@@ -293,11 +293,12 @@ pub fn sha256(bytes: &[u8]) -> String {
     Digest::of(bytes).to_string()
 }
 
-/// Writes the mailing list as printed: one row per packet.
+/// Writes the mailing list as printed: one row per packet, from the
+/// packets' records.
 pub fn write_recipients_csv(
     out: &mut dyn Write,
     lines: usize,
-    rows: impl Iterator<Item = std::io::Result<CsvRow>>,
+    rows: impl Iterator<Item = std::io::Result<crate::ledger::Record>>,
 ) -> std::io::Result<()> {
     let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let mut header = vec![
@@ -314,39 +315,14 @@ pub fn write_recipients_csv(
     out.write_record(&header)?;
     for r in rows {
         let r = r?;
-        let mut record =
-            vec![r.number.to_string(), r.id, r.folder, r.name, r.organisation, r.email, r.phone];
+        let text = |s: Option<String>| s.unwrap_or_default();
+        let mut record = vec![r.number.to_string(), r.id, r.folder, text(r.name)];
+        record.extend([text(r.organisation), text(r.email), text(r.phone)]);
         record.extend((0..lines).map(|i| r.address.get(i).cloned().unwrap_or_default()));
         record.extend([r.country, r.pages.to_string(), r.sheets.to_string()]);
         out.write_record(&record)?;
     }
     out.flush()
-}
-
-/// One row of `recipients.csv`.
-pub struct CsvRow {
-    /// Packet number.
-    pub number: usize,
-    /// Recipient id.
-    pub id: String,
-    /// Packet folder.
-    pub folder: String,
-    /// Name as printed.
-    pub name: String,
-    /// Organisation.
-    pub organisation: String,
-    /// E-mail (not printed; kept for the record).
-    pub email: String,
-    /// Telephone (not printed; kept for the record).
-    pub phone: String,
-    /// Address lines as printed.
-    pub address: Vec<String>,
-    /// ISO country code.
-    pub country: String,
-    /// Letter pages.
-    pub pages: usize,
-    /// Sheets of paper.
-    pub sheets: usize,
 }
 
 #[cfg(test)]

@@ -142,12 +142,9 @@ fn child(k: usize, jobs: usize, renderer: &Renderer, recipients: &[Recipient], t
                     typst::comemo::evict(crate::pipeline::EVICT_AGE);
                 }
                 let cpu = started.elapsed();
-                match result {
-                    Ok(packet)
-                        if packet.letter.warnings.is_empty()
-                            && packet.envelope.as_ref().is_none_or(|e| e.warnings.is_empty()) =>
-                    {
-                        write_packet(&mut out, index, &Built::from(packet), cpu, blocked)?;
+                match result.map(Built::from) {
+                    Ok(built) if built.warnings.is_empty() => {
+                        write_packet(&mut out, index, &built, cpu, blocked)?;
                     }
                     _ => {
                         out.write_all(&[REDO])?;

@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq as _};
 use serde_json::json;
 
-use crate::bundle::{self, CsvRow, Entry, ZipOut};
+use crate::bundle::{self, Entry, ZipOut};
 use crate::campaign::{Campaign, Recipient};
 use crate::diag::{Diag, DiagResult, Merged, dedupe};
 use crate::fork::Built;
@@ -223,7 +223,6 @@ const WINDOW_PER_JOB: usize = 4;
 pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Diag>> {
     let recipients = std::mem::take(&mut campaign.recipients);
     let total = recipients.len();
-    let queue = Mutex::new(recipients.into_iter().enumerate());
     let campaign = &campaign;
     release_freed_memory();
     let renderer = Renderer::new(campaign, options.epoch);
@@ -234,12 +233,10 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
     let started = Instant::now();
     #[cfg(unix)]
     if options.processes && jobs > 1 {
-        let recipients: Vec<Recipient> =
-            queue.into_inner().unwrap_or_else(|e| e.into_inner()).map(|(_, r)| r).collect();
         in_processes(&mut writer, &renderer, recipients, jobs, options)?;
         return writer.finish(started.elapsed());
     }
-    in_threads(&mut writer, &renderer, queue, total, jobs, options)?;
+    in_threads(&mut writer, &renderer, recipients, jobs, options)?;
     writer.finish(started.elapsed())
 }
 
@@ -247,11 +244,12 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
 fn in_threads(
     writer: &mut Writer,
     renderer: &Renderer,
-    queue: Mutex<std::iter::Enumerate<std::vec::IntoIter<Recipient>>>,
-    total: usize,
+    recipients: Vec<Recipient>,
     jobs: usize,
     options: &Options,
 ) -> Result<(), Vec<Diag>> {
+    let total = recipients.len();
+    let queue = Mutex::new(recipients.into_iter().enumerate());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("letterpress-worker-{i}"))
@@ -332,7 +330,7 @@ fn in_threads(
         }
     });
     if cancelled(options) {
-        return Err(vec![Diag::error("the build was interrupted; nothing was written")]);
+        return Err(interrupted());
     }
     Ok(())
 }
@@ -360,7 +358,7 @@ fn in_processes(
     // would be copied, in this process, while the children keep theirs).
     for (index, recipient) in recipients.iter().enumerate() {
         if cancelled(options) {
-            return Err(vec![Diag::error("the build was interrupted; nothing was written")]);
+            return Err(interrupted());
         }
         let message = children.next(index).map_err(|err| failed("typeset the packets", &err))?;
         let (result, cpu, waited) = match message {
@@ -419,6 +417,11 @@ fn release_freed_memory() {
     unsafe {
         libmimalloc_sys::mi_collect(true);
     }
+}
+
+/// What a build stopped by the user says.
+fn interrupted() -> Vec<Diag> {
+    vec![Diag::error("the build was interrupted; nothing was written")]
 }
 
 /// Whether the user asked the build to stop.
@@ -709,7 +712,7 @@ impl<'a> Writer<'a> {
             })?;
             let Some(records) = records else { return Err(dedupe(self.diags)) };
             let csv = zip.add_streamed(&format!("{root}/recipients.csv"), &mut |out| {
-                let rows = records.iter().map(|r| r.map(csv_row));
+                let rows = records.iter();
                 bundle::write_recipients_csv(out, records.lines(), rows)
             })?;
             self.entries.push(csv);
@@ -840,23 +843,6 @@ impl<'a> Writer<'a> {
                 "postage_by_country": self.postage.by_country,
             }),
         }
-    }
-}
-
-/// A packet's row of `recipients.csv`.
-fn csv_row(r: Record) -> CsvRow {
-    CsvRow {
-        number: r.number,
-        id: r.id,
-        folder: r.folder,
-        name: r.name.unwrap_or_default(),
-        organisation: r.organisation.unwrap_or_default(),
-        email: r.email.unwrap_or_default(),
-        phone: r.phone.unwrap_or_default(),
-        address: r.address,
-        country: r.country,
-        pages: r.pages,
-        sheets: r.sheets,
     }
 }
 
