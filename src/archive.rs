@@ -53,9 +53,10 @@ fn open(path: &Path) -> DiagResult<Archive> {
         if entry.is_dir() {
             continue;
         }
+        let path = entry.name().map_err(|e| fail(e.to_string()))?.into_owned();
         let mut bytes = vec![];
-        entry.read_to_end(&mut bytes).map_err(|e| fail(format!("{}: {e}", entry.name())))?;
-        entries.insert(entry.name().to_string(), bytes);
+        entry.read_to_end(&mut bytes).map_err(|e| fail(format!("{path}: {e}")))?;
+        entries.insert(path, bytes);
     }
     let manifest_name = entries
         .keys()

@@ -222,6 +222,9 @@ const WINDOW_PER_JOB: usize = 4;
 /// packet waits on disk (see `ledger.rs`).
 pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Diag>> {
     let recipients = std::mem::take(&mut campaign.recipients);
+    // The writer reports them with the packets' warnings (moved, not copied:
+    // a large campaign has thousands).
+    let warnings = std::mem::take(&mut campaign.warnings);
     let total = recipients.len();
     let campaign = &campaign;
     release_freed_memory();
@@ -229,7 +232,7 @@ pub fn run(mut campaign: Campaign, options: &Options) -> Result<Summary, Vec<Dia
     // No more workers than packets (a worker process costs its own fonts and
     // caches).
     let jobs = options.jobs.clamp(1, total.max(1));
-    let mut writer = Writer::new(campaign, &renderer, options, total)?;
+    let mut writer = Writer::new(campaign, &renderer, options, total, warnings)?;
     let started = Instant::now();
     #[cfg(unix)]
     if options.processes && jobs > 1 {
@@ -477,6 +480,7 @@ impl<'a> Writer<'a> {
         renderer: &'a Renderer<'a>,
         options: &Options,
         total: usize,
+        warnings: Vec<Diag>,
     ) -> Result<Self, Vec<Diag>> {
         let zip = match &options.out_dir {
             Some(dir) => Some(ZipOut::create(dir, &campaign.id, campaign.date)?),
@@ -519,7 +523,7 @@ impl<'a> Writer<'a> {
             epoch: options.epoch,
             keep_going: options.keep_going,
             failures: vec![],
-            warnings: campaign.warnings.iter().cloned().collect(),
+            warnings: warnings.into_iter().collect(),
             read: vec![],
         })
     }

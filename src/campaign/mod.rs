@@ -207,6 +207,28 @@ pub struct Recipient {
     pub extra: BTreeMap<String, String>,
 }
 
+impl Recipient {
+    /// Gives back the spare capacity of its texts: a build holds every
+    /// recipient until the end, and text built by pushing and formatting
+    /// carries up to twice its length.
+    fn shrink(&mut self) {
+        let texts = [&mut self.id, &mut self.folder, &mut self.salutation].into_iter().chain(
+            [
+                &mut self.name,
+                &mut self.role,
+                &mut self.organisation,
+                &mut self.email,
+                &mut self.phone,
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        texts.for_each(String::shrink_to_fit);
+        self.address_lines.iter_mut().for_each(|line| line.text.shrink_to_fit());
+        self.address_lines.shrink_to_fit();
+    }
+}
+
 /// A recipient before checking, with where it came from.
 struct Item {
     raw: RawRecipient,
@@ -1148,7 +1170,7 @@ impl Loader {
                     &family,
                 )
             });
-            Some(Recipient {
+            let mut recipient = Recipient {
                 words,
                 number,
                 folder: format!("{number:0width$}-{}", slug(&id)),
@@ -1164,7 +1186,9 @@ impl Loader {
                 span,
                 source: self.file.clone(),
                 extra,
-            })
+            };
+            recipient.shrink();
+            Some(recipient)
         }
     }
 

@@ -196,7 +196,7 @@ impl Zip {
             let mut entry = archive.by_index(i).expect("zip entry");
             let mut data = vec![];
             entry.read_to_end(&mut data).expect("read zip entry");
-            entries.push((entry.name().to_string(), data));
+            entries.push((entry.name().unwrap().into_owned(), data));
         }
         Self { entries }
     }

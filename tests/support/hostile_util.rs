@@ -253,7 +253,7 @@ pub fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
         }
         let mut bytes = vec![];
         entry.read_to_end(&mut bytes).unwrap();
-        out.push((entry.name().to_string(), bytes));
+        out.push((entry.name().unwrap().into_owned(), bytes));
     }
     out
 }
