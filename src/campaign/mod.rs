@@ -425,6 +425,9 @@ impl Loader {
         }
         let meta: Option<RawMeta> = self.section(&root, "campaign");
         let sender: Option<RawSender> = self.section(&root, "sender");
+        if let (Some(raw), Some((key, _))) = (&sender, root.get_key_value("sender")) {
+            self.sender_texts(raw, key.span());
+        }
         let letter: Option<RawLetter> = self.section(&root, "letter");
         // Parsed whole: the tables are in the root.
         if let Some(value) = root.get("recipient") {
@@ -728,6 +731,30 @@ impl Loader {
         };
         self.diags.push(diag);
         None
+    }
+
+    /// Reports a control character in a text of the sender (see
+    /// [`control_char`]).
+    fn sender_texts(&mut self, raw: &RawSender, span: Range<usize>) {
+        let a = &raw.address;
+        let texts: Vec<(&'static str, &str)> = [
+            ("name", Some(raw.name.as_str())),
+            ("title", raw.title.as_deref()),
+            ("organisation", raw.organisation.as_deref()),
+            ("city", a.city.as_deref()),
+            ("region", a.region.as_deref()),
+            ("postcode", a.postcode.as_ref().map(|p| p.get_ref().as_str())),
+        ]
+        .into_iter()
+        .filter_map(|(field, text)| Some((field, text?)))
+        .chain(street(&a.street).into_iter().map(|l| ("address", l)))
+        .chain(raw.contact.iter().map(|l| ("contact", l.as_str())))
+        .collect();
+        if let Some((field, c)) = control_char(&texts) {
+            self.error(format!("the sender's {field} contains {}", control_name(c)), span)
+                .notes
+                .push("hint: write each field on one line; give more lines as a list, e.g. `contact = [\"…\", \"…\"]`".into());
+        }
     }
 
     fn sender(&mut self, raw: RawSender) -> Option<Sender> {
@@ -1035,20 +1062,35 @@ impl Loader {
         let french = meta.french;
         {
             let Item { raw, number, span, file, row, extra, columns } = item;
-            let shown =
-                raw.name.as_deref().or(raw.organisation.as_deref()).unwrap_or("").to_string();
+            let shown = one_line(raw.name.as_deref().or(raw.organisation.as_deref()).unwrap_or(""));
             let base = match &file {
                 Some(file) => format!("#{number} ({shown}), row {row} of {}", file.name),
                 None => format!("#{number} ({shown})"),
             };
             let who = Who { base, columns };
-            if let Some((field, length)) = too_long(&raw) {
+            let texts = texts(&raw);
+            if let Some((field, length)) = too_long(&texts) {
                 self.error(
                     format!("the recipient's {field} is {length} characters long; at most {MAX_FIELD} fit on a letter"),
                     span.clone(),
                 )
                 .notes
                 .push(format!("recipient: {}", who.at(field)));
+                return None;
+            }
+            if let Some((field, c)) = control_char(&texts) {
+                self.error(
+                    format!("the recipient's {field} contains {}", control_name(c)),
+                    span.clone(),
+                )
+                .notes
+                .extend([
+                    format!("recipient: {}", who.at(field)),
+                    match file {
+                        Some(_) => "hint: write each cell on one line; only a street cell may hold several lines".into(),
+                        None => "hint: write each field on one line; give more address lines as `street = [\"…\", \"…\"]`".into(),
+                    },
+                ]);
                 return None;
             }
             if raw.name.is_none() && raw.organisation.is_none() {
@@ -1578,14 +1620,10 @@ fn is_image(bytes: &[u8]) -> bool {
 /// cannot fit any address block and would only make typesetting slow.
 pub const MAX_FIELD: usize = 500;
 
-/// The first recipient field longer than [`MAX_FIELD`] characters.
-fn too_long(raw: &RawRecipient) -> Option<(&'static str, usize)> {
+/// Every text of a recipient that is printed or kept (name, address lines,
+/// contact), with the name of its field.
+fn texts(raw: &RawRecipient) -> Vec<(&'static str, &str)> {
     let a = &raw.address;
-    let street: Vec<&str> = match &a.street {
-        syntax::Lines::None => vec![],
-        syntax::Lines::One(l) => vec![l.as_str()],
-        syntax::Lines::Many(ls) => ls.iter().map(String::as_str).collect(),
-    };
     let fields = [
         ("name", raw.name.as_deref()),
         ("role", raw.role.as_deref()),
@@ -1598,28 +1636,67 @@ fn too_long(raw: &RawRecipient) -> Option<(&'static str, usize)> {
     ];
     let latin = a.latin.as_ref().map(Spanned::get_ref);
     let latin_fields = latin.into_iter().flat_map(|l| {
-        let street: Vec<&str> = match &l.street {
-            syntax::Lines::None => vec![],
-            syntax::Lines::One(s) => vec![s.as_str()],
-            syntax::Lines::Many(ss) => ss.iter().map(String::as_str).collect(),
-        };
-        street
+        street(&l.street)
             .into_iter()
             .chain(l.lines.iter().flatten().map(String::as_str))
             .chain(l.city.as_deref())
             .chain(l.region.as_deref())
             .chain(l.postcode.as_deref())
     });
-    let lines = street
+    let lines = street(&a.street)
         .into_iter()
         .chain(a.lines.iter().flatten().map(String::as_str))
         .chain(a.city_latin.as_deref())
         .chain(latin_fields)
-        .map(|l| ("address", Some(l)));
-    fields.into_iter().chain(lines).find_map(|(field, text)| {
-        let length = text?.chars().count();
+        .map(|l| ("address", l));
+    let contact = [("e-mail", raw.email.as_deref()), ("telephone", raw.phone.as_deref())];
+    let given = fields.into_iter().chain(contact).filter_map(|(field, text)| Some((field, text?)));
+    given.chain(lines).collect()
+}
+
+/// The first recipient field longer than [`MAX_FIELD`] characters.
+fn too_long(texts: &[(&'static str, &str)]) -> Option<(&'static str, usize)> {
+    texts.iter().find_map(|&(field, text)| {
+        let length = text.chars().count();
         (length > MAX_FIELD).then_some((field, length))
     })
+}
+
+/// The first control character (a line break, a tab, a NUL) in a recipient
+/// field: every field is printed on one line, or kept in one cell of
+/// `recipients.csv`, and an address line that breaks where the post does not
+/// expect it is a misdirected letter.
+fn control_char(texts: &[(&'static str, &str)]) -> Option<(&'static str, char)> {
+    texts.iter().find_map(|&(field, text)| Some((field, text.chars().find(|c| c.is_control())?)))
+}
+
+/// How an error names a control character.
+fn control_name(c: char) -> String {
+    let name = match c {
+        '\n' => "a line break",
+        '\r' => "a carriage return",
+        '\t' => "a tab",
+        '\0' => "a NUL character",
+        _ => "a control character",
+    };
+    format!("{name} (U+{:04X})", u32::from(c))
+}
+
+/// A text as a diagnostic shows it on one line: control characters written
+/// as escapes.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
+}
+
+/// The lines of a `street`.
+fn street(lines: &syntax::Lines) -> Vec<&str> {
+    match lines {
+        syntax::Lines::None => vec![],
+        syntax::Lines::One(l) => vec![l.as_str()],
+        syntax::Lines::Many(ls) => ls.iter().map(String::as_str).collect(),
+    }
 }
 
 /// Speaks of tables where serde speaks of our internal types

@@ -115,6 +115,18 @@ cases! {
         "missing-body-file/campaign.toml:",
         "`letter-body.typ`",
     ];
+    control_characters_in_recipient_and_sender_fields: "control-characters" => [
+        "error: the recipient's name contains a line break (U+000A)",
+        "recipient: #1 (Sven-Olov\\nCARLSSON)",
+        "error: the recipient's address contains a tab (U+0009)",
+        "recipient: #2 (Almaz KHAMZAYEV)",
+        "error: the recipient's e-mail contains a carriage return (U+000D)",
+        "error: the recipient's organisation contains a NUL character (U+0000)",
+        "recipient: #4 (Ministry\\u{0}of Justice)",
+        "recipient: #5 (Dora\\nBlanc), row 2 of control-characters/list.csv, column “Name”",
+        "error: the sender's title contains a control character (U+0007)",
+        "6 errors — nothing was written",
+    ];
     unknown_country_code: "unknown-country" => [
         "unknown country `XX`",
         "unknown-country/campaign.toml:",
