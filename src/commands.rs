@@ -28,7 +28,7 @@ pub fn list(args: &args::ListArgs) -> Result<bool, Vec<Diag>> {
                     "language": r.words.code,
                     "country": r.country.code,
                     "salutation": r.salutation,
-                    "address": r.address_lines.iter().map(|l| &l.text).collect::<Vec<_>>(),
+                    "address": r.address_lines.iter().map(|l| l.text).collect::<Vec<_>>(),
                     "extra": r.extra,
                 })
             })
@@ -40,7 +40,7 @@ pub fn list(args: &args::ListArgs) -> Result<bool, Vec<Diag>> {
         let who = r.name.as_deref().or(r.organisation.as_deref()).unwrap_or("");
         println!("{:>4}  {}  {who}  [{}]", r.number, r.id, r.words.code);
         println!("      {}", r.salutation);
-        for line in &r.address_lines {
+        for line in r.address_lines.iter() {
             println!("      │ {}", line.text);
         }
     }

@@ -80,7 +80,7 @@ impl Record {
             email: r.email.clone(),
             phone: r.phone.clone(),
             country: r.country.code.clone(),
-            address: r.address_lines.iter().map(|l| l.text.clone()).collect(),
+            address: r.address_lines.iter().map(|l| l.text.to_string()).collect(),
             pages: made.pages,
             sheets: made.sheets,
             envelope: made.envelope.to_string(),

@@ -191,7 +191,7 @@ pub struct Recipient {
     /// The recipient's language.
     pub words: &'static Words,
     /// The address as printed: destination format, country line if abroad.
-    pub address_lines: Vec<address::Line>,
+    pub address_lines: address::Lines,
     /// Destination country.
     pub country: &'static Country,
     /// E-mail (not printed).
@@ -224,8 +224,6 @@ impl Recipient {
             .flatten(),
         );
         texts.for_each(String::shrink_to_fit);
-        self.address_lines.iter_mut().for_each(|line| line.text.shrink_to_fit());
-        self.address_lines.shrink_to_fit();
     }
 }
 
@@ -1221,7 +1219,7 @@ impl Loader {
                 role: raw.role,
                 organisation: raw.organisation,
                 salutation,
-                address_lines,
+                address_lines: address_lines.into_iter().collect(),
                 country,
                 email: raw.email,
                 phone: raw.phone,

@@ -130,6 +130,65 @@ pub struct Line {
     pub wrap: bool,
 }
 
+/// The printed lines of an address in one allocation: a build holds every
+/// recipient's address until the end, and six lines as six strings cost three
+/// times their text. Each line starts with a marker that says whether it may
+/// wrap; the markers are control characters, which no field may contain (a
+/// line that holds one anyway has it replaced by a space).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lines(Box<str>);
+
+/// Starts a line that may wrap.
+const WRAPS: char = '\u{1}';
+/// Starts a line that may not.
+const STAYS: char = '\u{2}';
+
+/// One line of [`Lines`].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LineRef<'a> {
+    /// The text.
+    pub text: &'a str,
+    /// Whether the line may wrap (see [`Line::wrap`]).
+    pub wrap: bool,
+}
+
+impl Lines {
+    /// The lines, in order.
+    pub fn iter(&self) -> impl Iterator<Item = LineRef<'_>> {
+        let markers = self.0.matches([WRAPS, STAYS]);
+        let texts = self.0.split([WRAPS, STAYS]).skip(1);
+        texts.zip(markers).map(|(text, marker)| LineRef { text, wrap: marker.starts_with(WRAPS) })
+    }
+
+    /// How many lines there are.
+    pub fn len(&self) -> usize {
+        self.0.matches([WRAPS, STAYS]).count()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<Line> for Lines {
+    fn from_iter<I: IntoIterator<Item = Line>>(lines: I) -> Self {
+        let mut out = String::new();
+        for line in lines {
+            out.push(if line.wrap { WRAPS } else { STAYS });
+            out.extend(line.text.chars().map(|c| if c == WRAPS || c == STAYS { ' ' } else { c }));
+        }
+        Self(out.into_boxed_str())
+    }
+}
+
+impl serde::Serialize for Lines {
+    /// As a list of `{ "text": …, "wrap": … }`, like a `Vec<Line>`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 /// Formats an address for the envelope and the window: the lines in the order
 /// the destination's post expects, then the country line if the mail crosses a
 /// border.
@@ -223,6 +282,38 @@ mod tests {
 
     fn texts(lines: Vec<Line>) -> Vec<String> {
         lines.into_iter().map(|l| l.text).collect()
+    }
+
+    #[test]
+    fn lines_keep_their_text_and_wrap_in_one_string() {
+        let line = |text: &str, wrap| Line { text: text.into(), wrap };
+        let given = vec![
+            line("Almaz KHAMZAYEV", true),
+            line("", false),
+            line("Avenue Van Bever 30", false),
+            line("a\u{1}b\u{2}c", true),
+            line("1180 BRUXELLES", false),
+        ];
+        let lines: Lines = given.clone().into_iter().collect();
+        let back: Vec<(&str, bool)> = lines.iter().map(|l| (l.text, l.wrap)).collect();
+        assert_eq!(
+            back,
+            [
+                ("Almaz KHAMZAYEV", true),
+                ("", false),
+                ("Avenue Van Bever 30", false),
+                ("a b c", true),
+                ("1180 BRUXELLES", false)
+            ]
+        );
+        assert_eq!(lines.len(), 5);
+        assert!(!lines.is_empty());
+        let none: Lines = std::iter::empty().collect();
+        assert_eq!((none.is_empty(), none.len(), none.iter().next()), (true, 0, None));
+        // The data a template reads is the same as for a list of lines.
+        let mut given = given;
+        given[3].text = "a b c".into();
+        assert_eq!(serde_json::to_string(&lines).ok(), serde_json::to_string(&given).ok());
     }
 
     fn parts<'a>(street: &'a [String]) -> Parts<'a> {

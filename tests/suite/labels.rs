@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use letterpress::campaign::{Campaign, Recipient};
-use letterpress::postal::address::Line;
 use letterpress::postal::labels::{AVERY_5160, AVERY_L7160, LabelSheet};
 use letterpress::render::{Renderer, checks};
 
@@ -30,7 +29,7 @@ fn many(dir: &Path, n: usize, labels: &str) -> std::path::PathBuf {
 
 /// A recipient's address lines as the envelope prints them.
 fn lines(r: &Recipient) -> Vec<String> {
-    r.address_lines.iter().map(|l: &Line| l.text.clone()).collect()
+    r.address_lines.iter().map(|l| l.text.to_string()).collect()
 }
 
 /// The labels of every recipient, typeset through the library.

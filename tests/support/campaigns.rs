@@ -38,7 +38,7 @@ pub fn recipient<'a>(c: &'a Campaign, id: &str) -> &'a Recipient {
 
 /// The printed address lines of a recipient.
 pub fn lines(r: &Recipient) -> Vec<&str> {
-    r.address_lines.iter().map(|l| l.text.as_str()).collect()
+    r.address_lines.iter().map(|l| l.text).collect()
 }
 
 /// All text of a recipient's letter, page after page, in drawing order.
