@@ -1,18 +1,24 @@
 //! Worker processes: with more than one job, the build forks one process per
-//! job after loading, and each typesets every `jobs`-th recipient and sends
-//! the finished PDFs back over a pipe. Two Typst compilers in two processes
-//! got ~10 % more packets per second on two cores than two in one process
-//! (Typst's memoization caches, interner and fonts are process-wide and
-//! shared between threads; see `ARCHITECTURE.md`).
+//! job after loading. The parent hands out recipients one at a time through a
+//! pipe that every child reads from (a child takes the next one when it is
+//! free, so a child that gets less CPU simply takes fewer), and each child
+//! sends the finished PDFs back over a pipe of its own. Two Typst compilers in
+//! two processes got ~10 % more packets per second on two cores than two in
+//! one process (Typst's memoization caches, interner and fonts are
+//! process-wide and shared between threads; see `ARCHITECTURE.md`).
 //!
-//! A child sends, per packet in its share and in order, either the packet or
-//! "redo": a packet with any diagnostic (an error, or a warning from Typst)
-//! is typeset again in the parent, so that diagnostics never have to cross
-//! the pipe. Last it sends the campaign files Typst read, for `source/`.
+//! A child sends, per recipient it took, either the packet or "redo": a
+//! packet with any diagnostic (an error, or a warning from Typst) is typeset
+//! again in the parent, so that diagnostics never have to cross the pipe.
+//! When no recipient is left it sends the campaign files Typst read, for
+//! `source/`, and ends. The parent keeps at most a window of recipients
+//! handed out ahead of the packet it writes next, so the packets that arrive
+//! early and wait for their turn stay few.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use typst::foundations::Bytes;
@@ -57,8 +63,8 @@ impl From<Packet> for Built {
 
 /// What a child sends about one packet.
 pub enum Message {
-    /// The packet, the child's time on it, and how long the child's previous
-    /// packet waited for room in the pipe.
+    /// The packet, the child's time on it, and how long the child waited
+    /// for it to be handed out (the parent was behind).
     Packet { built: Box<Built>, cpu: Duration, waited: Duration },
     /// The packet has diagnostics: make it again in the parent.
     Redo,
@@ -68,14 +74,41 @@ const PACKET: u8 = 1;
 const REDO: u8 = 2;
 const FILES: u8 = 3;
 
+/// Recipients handed out per worker process ahead of the packet the parent
+/// writes next.
+const AHEAD_PER_JOB: usize = 8;
+
 /// A running worker process.
 pub struct Child {
     pid: libc::pid_t,
     from: BufReader<File>,
+    /// The campaign files it read, once it has sent them (its last message).
+    read: Option<Vec<(String, Bytes)>>,
 }
 
 /// The running worker processes; dropping them kills any still running.
-pub struct Children(Vec<Child>);
+pub struct Children {
+    children: Vec<Child>,
+    /// The pipe the children take recipients from (closed once all are
+    /// handed out, which tells each child to finish).
+    tasks: Option<File>,
+    /// Recipients handed out so far, and in all.
+    sent: usize,
+    total: usize,
+    /// Messages that arrived before their turn.
+    early: BTreeMap<usize, Message>,
+}
+
+/// A new pipe: (read end, write end).
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe() writes.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just opened and are owned here.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
 
 /// Forks `jobs` worker processes. Must run while this process has no other
 /// thread that could hold a lock (before any worker pool exists).
@@ -84,23 +117,23 @@ pub fn spawn(
     renderer: &Renderer,
     recipients: &[Recipient],
 ) -> std::io::Result<Children> {
-    let mut children = Children(Vec::with_capacity(jobs));
-    for k in 0..jobs {
-        let mut fds = [0; 2];
-        // SAFETY: `fds` has room for the two descriptors pipe() writes.
-        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: both descriptors were just opened and are owned here.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (take, hand_out) = pipe()?;
+    let mut children = Children {
+        children: Vec::with_capacity(jobs),
+        tasks: Some(File::from(hand_out)),
+        sent: 0,
+        total: recipients.len(),
+        early: BTreeMap::new(),
+    };
+    for _ in 0..jobs {
+        let (read, write) = pipe()?;
         // Room for several packets in flight (the default is 64 KiB, less
         // than one packet); a smaller pipe only means more waiting.
         #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            // SAFETY: F_SETPIPE_SZ on a pipe we own; failure is harmless.
-            unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
-        }
+        // SAFETY: F_SETPIPE_SZ on a pipe we own; failure is harmless.
+        unsafe {
+            libc::fcntl(write.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20)
+        };
         // SAFETY: the caller guarantees no other thread holds a lock; the
         // child never returns from `child` (it calls `_exit`).
         let pid = unsafe { libc::fork() };
@@ -109,22 +142,26 @@ pub fn spawn(
         }
         if pid == 0 {
             drop(read);
-            // The other children's pipes, inherited: let go of them, so that
-            // a child that dies is seen at once.
-            children.0.iter_mut().for_each(|c| c.pid = 0);
+            // The other children's pipes and the parent's end of the task
+            // pipe, inherited: let go of them, so that a child that dies is
+            // seen at once and the children see the end of the recipients.
+            children.children.iter_mut().for_each(|c| c.pid = 0);
             drop(children);
-            child(k, jobs, renderer, recipients, File::from(write));
+            child(renderer, recipients, File::from(take), File::from(write));
         }
         drop(write);
-        children.0.push(Child { pid, from: BufReader::with_capacity(1 << 16, File::from(read)) });
+        let from = BufReader::with_capacity(1 << 16, File::from(read));
+        children.children.push(Child { pid, from, read: None });
     }
+    drop(take);
+    children.hand_out(jobs * AHEAD_PER_JOB)?;
     Ok(children)
 }
 
-/// The child: typesets its share and exits, never returning (a return would
-/// run the parent's destructors, such as the one that removes the unfinished
-/// zip).
-fn child(k: usize, jobs: usize, renderer: &Renderer, recipients: &[Recipient], to: File) -> ! {
+/// The child: typesets the recipients it takes from `tasks` and exits, never
+/// returning (a return would run the parent's destructors, such as the one
+/// that removes the unfinished zip).
+fn child(renderer: &Renderer, recipients: &[Recipient], mut tasks: File, to: File) -> ! {
     let work = std::panic::AssertUnwindSafe(|| -> std::io::Result<()> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
@@ -132,28 +169,35 @@ fn child(k: usize, jobs: usize, renderer: &Renderer, recipients: &[Recipient], t
             .map_err(std::io::Error::other)?;
         pool.install(|| {
             let mut out = BufWriter::with_capacity(1 << 16, to);
-            // How long the last packet waited in a full pipe (sent with the
-            // next one).
-            let mut blocked = Duration::ZERO;
-            for (n, index) in (k..recipients.len()).step_by(jobs).enumerate() {
+            for n in 0.. {
+                let waiting = Instant::now();
+                // The parent writes whole indices, so a read gets a whole one
+                // or the end.
+                let index = match get_u64(&mut tasks) {
+                    Ok(index) => index as usize,
+                    Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                    Err(err) => return Err(err),
+                };
+                let waited = waiting.elapsed();
+                let recipient = recipients.get(index).ok_or_else(|| {
+                    std::io::Error::other(format!("no recipient {index} to typeset"))
+                })?;
                 let started = Instant::now();
-                let result = renderer.packet(&recipients[index]);
-                if (n + 1).is_multiple_of(crate::pipeline::EVICT_EVERY) {
+                let result = renderer.packet(recipient);
+                if (n + 1usize).is_multiple_of(crate::pipeline::EVICT_EVERY) {
                     typst::comemo::evict(crate::pipeline::EVICT_AGE);
                 }
                 let cpu = started.elapsed();
                 match result.map(Built::from) {
                     Ok(built) if built.warnings.is_empty() => {
-                        write_packet(&mut out, index, &built, cpu, blocked)?;
+                        write_packet(&mut out, index, &built, cpu, waited)?;
                     }
                     _ => {
                         out.write_all(&[REDO])?;
                         put_u64(&mut out, index as u64)?;
                     }
                 }
-                let flushing = Instant::now();
                 out.flush()?;
-                blocked = flushing.elapsed();
             }
             let read = renderer.files_read();
             out.write_all(&[FILES])?;
@@ -179,10 +223,10 @@ fn write_packet(
     index: usize,
     b: &Built,
     cpu: Duration,
-    blocked: Duration,
+    waited: Duration,
 ) -> std::io::Result<()> {
     out.write_all(&[PACKET])?;
-    let times = [cpu, blocked, b.compile, b.export].map(|t| t.as_nanos() as u64);
+    let times = [cpu, waited, b.compile, b.export].map(|t| t.as_nanos() as u64);
     for n in [index as u64].into_iter().chain(times) {
         put_u64(out, n)?;
     }
@@ -235,26 +279,67 @@ fn nanos(n: u64) -> Duration {
 }
 
 impl Children {
-    /// The next message about packet `index` (from the child whose share it
-    /// is).
+    /// The message about packet `index`, from whichever child took it; then
+    /// hands out the next recipient.
     pub fn next(&mut self, index: usize) -> std::io::Result<Message> {
-        let jobs = self.0.len();
-        let from = &mut self.0[index % jobs].from;
+        let message = loop {
+            if let Some(message) = self.early.remove(&index) {
+                break message;
+            }
+            self.receive(index)?;
+        };
+        self.hand_out(1)?;
+        Ok(message)
+    }
+
+    /// Hands out up to `n` more recipients; closes the task pipe after the
+    /// last, which ends each child once it has nothing left to do.
+    fn hand_out(&mut self, n: usize) -> std::io::Result<()> {
+        let end = (self.sent + n).min(self.total);
+        let indices: Vec<u8> = (self.sent..end).flat_map(|i| (i as u64).to_le_bytes()).collect();
+        if let Some(tasks) = &mut self.tasks {
+            // Written whole (a pipe writes up to 4 KiB at once), so that no
+            // child reads part of an index.
+            for chunk in indices.chunks(512) {
+                tasks.write_all(chunk)?;
+            }
+        }
+        self.sent = end;
+        if self.sent == self.total {
+            self.tasks = None;
+        }
+        Ok(())
+    }
+
+    /// Reads one message from a child that has one ready (waiting for one
+    /// if none has), while packet `due` is awaited.
+    fn receive(&mut self, due: usize) -> std::io::Result<()> {
+        let k = self.ready(due)?;
+        let from = &mut self.children[k].from;
         let kind = get_u8(from).map_err(|err| match err.kind() {
             std::io::ErrorKind::UnexpectedEof => std::io::Error::other(format!(
                 "worker process {} ended before packet {}",
-                index % jobs + 1,
-                index + 1
+                k + 1,
+                due + 1
             )),
             _ => err,
         })?;
         let bad = |what: &str| std::io::Error::other(format!("a worker process sent {what}"));
-        let got = get_u64(from)? as usize;
-        if got != index {
-            return Err(bad(&format!("packet {got} where {index} was due")));
+        if kind == FILES {
+            let mut read = vec![];
+            for _ in 0..get_u64(from)? {
+                let name = String::from_utf8(get_bytes(from)?).map_err(std::io::Error::other)?;
+                read.push((name, Bytes::new(get_bytes(from)?)));
+            }
+            self.children[k].read = Some(read);
+            return Ok(());
         }
-        match kind {
-            REDO => Ok(Message::Redo),
+        let index = get_u64(from)? as usize;
+        if index >= self.sent || index < due || self.early.contains_key(&index) {
+            return Err(bad(&format!("packet {} out of turn", index + 1)));
+        }
+        let message = match kind {
+            REDO => Message::Redo,
             PACKET => {
                 let (cpu, waited) = (get_u64(from)?, get_u64(from)?);
                 let (compile, export) = (get_u64(from)?, get_u64(from)?);
@@ -280,31 +365,67 @@ impl Children {
                     compile: nanos(compile),
                     export: nanos(export),
                 };
-                Ok(Message::Packet {
-                    built: Box::new(built),
-                    cpu: nanos(cpu),
-                    waited: nanos(waited),
-                })
+                Message::Packet { built: Box::new(built), cpu: nanos(cpu), waited: nanos(waited) }
             }
-            _ => Err(bad("something unreadable")),
+            _ => return Err(bad("something unreadable")),
+        };
+        self.early.insert(index, message);
+        Ok(())
+    }
+
+    /// A child with a message to read: one with bytes buffered already, or
+    /// the first the system says can be read from (a child that ended can
+    /// be too, and its end is then read as an error).
+    fn ready(&mut self, due: usize) -> std::io::Result<usize> {
+        let running = |c: &Child| c.read.is_none();
+        if let Some(k) =
+            self.children.iter().position(|c| running(c) && !c.from.buffer().is_empty())
+        {
+            return Ok(k);
         }
+        let (ks, mut fds): (Vec<usize>, Vec<libc::pollfd>) = (self.children.iter().enumerate())
+            .filter(|(_, c)| running(c))
+            .map(|(k, c)| {
+                (
+                    k,
+                    libc::pollfd {
+                        fd: c.from.get_ref().as_raw_fd(),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    },
+                )
+            })
+            .unzip();
+        if fds.is_empty() {
+            return Err(std::io::Error::other(format!(
+                "the worker processes ended before packet {}",
+                due + 1
+            )));
+        }
+        loop {
+            // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+            if n > 0 {
+                break;
+            }
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::Interrupted {
+                return Err(err);
+            }
+        }
+        let ready = fds.iter().position(|f| f.revents != 0).unwrap_or(0);
+        Ok(ks[ready])
     }
 
     /// The campaign files the children read, once every packet is in; then
     /// waits for them to end.
     pub fn finish(mut self) -> std::io::Result<Vec<(String, Bytes)>> {
-        let mut read = vec![];
-        for child in &mut self.0 {
-            let from = &mut child.from;
-            if get_u8(from)? != FILES {
-                return Err(std::io::Error::other("a worker process sent something unreadable"));
-            }
-            for _ in 0..get_u64(from)? {
-                let name = String::from_utf8(get_bytes(from)?).map_err(std::io::Error::other)?;
-                read.push((name, Bytes::new(get_bytes(from)?)));
-            }
+        // Any packet now would be out of turn, an error.
+        while self.children.iter().any(|c| c.read.is_none()) {
+            self.receive(self.total)?;
         }
-        for child in &mut self.0 {
+        let read = self.children.iter_mut().filter_map(|c| c.read.take()).flatten().collect();
+        for child in &mut self.children {
             let mut status = 0;
             // SAFETY: waits for our own child; `status` is a valid out-pointer.
             unsafe { libc::waitpid(child.pid, &mut status, 0) };
@@ -319,7 +440,7 @@ impl Children {
 
 impl Drop for Children {
     fn drop(&mut self) {
-        for child in self.0.iter().filter(|c| c.pid > 0) {
+        for child in self.children.iter().filter(|c| c.pid > 0) {
             // SAFETY: signals and reaps our own child process.
             unsafe {
                 libc::kill(child.pid, libc::SIGKILL);

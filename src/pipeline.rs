@@ -10,8 +10,8 @@
 //! that pool, and a waiting worker can only pick up Typst's small internal
 //! jobs, never another recipient (the stack-overflow trap of a `par_iter`
 //! over recipients). Either way one writer (the calling thread) takes
-//! finished packets in order (threads through a bounded reorder window, worker
-//! processes through their pipes), so memory stays flat.
+//! finished packets in order through a bounded reorder window (for worker
+//! processes, see `fork::Children`), so memory stays flat.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

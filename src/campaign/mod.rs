@@ -745,7 +745,7 @@ impl Loader {
         ]
         .into_iter()
         .filter_map(|(field, text)| Some((field, text?)))
-        .chain(street(&a.street).into_iter().map(|l| ("address", l)))
+        .chain(a.street.as_slice().iter().map(|l| ("address", l.as_str())))
         .chain(raw.contact.iter().map(|l| ("contact", l.as_str())))
         .collect();
         if let Some((field, c)) = control_char(&texts) {
@@ -1634,16 +1634,21 @@ fn texts(raw: &RawRecipient) -> Vec<(&'static str, &str)> {
     ];
     let latin = a.latin.as_ref().map(Spanned::get_ref);
     let latin_fields = latin.into_iter().flat_map(|l| {
-        street(&l.street)
-            .into_iter()
-            .chain(l.lines.iter().flatten().map(String::as_str))
+        l.street
+            .as_slice()
+            .iter()
+            .chain(l.lines.iter().flatten())
+            .map(String::as_str)
             .chain(l.city.as_deref())
             .chain(l.region.as_deref())
             .chain(l.postcode.as_deref())
     });
-    let lines = street(&a.street)
-        .into_iter()
-        .chain(a.lines.iter().flatten().map(String::as_str))
+    let lines = a
+        .street
+        .as_slice()
+        .iter()
+        .chain(a.lines.iter().flatten())
+        .map(String::as_str)
         .chain(a.city_latin.as_deref())
         .chain(latin_fields)
         .map(|l| ("address", l));
@@ -1686,15 +1691,6 @@ fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
         .collect()
-}
-
-/// The lines of a `street`.
-fn street(lines: &syntax::Lines) -> Vec<&str> {
-    match lines {
-        syntax::Lines::None => vec![],
-        syntax::Lines::One(l) => vec![l.as_str()],
-        syntax::Lines::Many(ls) => ls.iter().map(String::as_str).collect(),
-    }
 }
 
 /// Speaks of tables where serde speaks of our internal types

@@ -207,13 +207,18 @@ pub enum Lines {
 }
 
 impl Lines {
+    /// The lines.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Lines::None => &[],
+            Lines::One(line) => std::slice::from_ref(line),
+            Lines::Many(lines) => lines,
+        }
+    }
+
     /// The lines as a list, leaving these in place.
     pub fn clone_lines(&self) -> Vec<String> {
-        match self {
-            Lines::None => vec![],
-            Lines::One(line) => vec![line.clone()],
-            Lines::Many(lines) => lines.clone(),
-        }
+        self.as_slice().to_vec()
     }
 
     /// The lines as a list.
