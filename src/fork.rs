@@ -300,8 +300,13 @@ impl Children {
         if let Some(tasks) = &mut self.tasks {
             // Written whole (a pipe writes up to 4 KiB at once), so that no
             // child reads part of an index.
-            for chunk in indices.chunks(512) {
-                tasks.write_all(chunk)?;
+            let written = indices.chunks(512).try_for_each(|chunk| tasks.write_all(chunk));
+            match written {
+                Ok(()) => {}
+                // No child left to read: the next message awaited says which
+                // ended.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => self.tasks = None,
+                Err(err) => return Err(err),
             }
         }
         self.sent = end;

@@ -806,4 +806,26 @@ mod stopping {
         );
         assert_eq!(files_in(&out), Vec::<String>::new(), "left behind");
     }
+
+    /// With no worker left to take the recipients still to hand out, the
+    /// build says which worker it found gone, not that a pipe broke.
+    #[test]
+    fn every_worker_process_dying_fails_the_build_and_leaves_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let (code, stderr) = stop_a_build(&out, |_, workers| {
+            for &worker in workers {
+                // SAFETY: kills the workers of the build this test started.
+                unsafe { libc::kill(worker, libc::SIGKILL) };
+            }
+        });
+        assert_eq!(code, Some(1), "{stderr}");
+        let said = ["1", "2"].iter().any(|k| {
+            stderr.contains(&format!(
+                "error: failed to typeset the packets (worker process {k} ended before packet"
+            ))
+        });
+        assert!(said, "{stderr}");
+        assert_eq!(files_in(&out), Vec::<String>::new(), "left behind");
+    }
 }
