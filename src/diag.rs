@@ -234,10 +234,12 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-/// Keeps at most `limit` diagnostics with the same message and folds the
-/// rest into a note on the last one kept, so 100,000 identical problems do
-/// not bury the screen.
-pub fn fold(diags: &[Diag], limit: usize) -> Vec<Diag> {
+/// Keeps at most `errors` errors and `warnings` warnings with the same
+/// message and folds the rest into a note on the last one kept, so 100,000
+/// identical problems do not bury the screen. (A warning says the same for
+/// every recipient it is about, "transliterated the city “Москва”", and the
+/// one shown is enough; each error shown is a place to fix.)
+pub fn fold(diags: &[Diag], errors: usize, warnings: usize) -> Vec<Diag> {
     let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for d in diags {
         *count.entry(d.message.as_str()).or_default() += 1;
@@ -247,13 +249,17 @@ pub fn fold(diags: &[Diag], limit: usize) -> Vec<Diag> {
     for d in diags {
         let n = shown.entry(d.message.as_str()).or_default();
         *n += 1;
+        let limit = if d.is_error() { errors } else { warnings };
         if *n > limit {
             continue;
         }
         let mut d = d.clone();
         let total = count[d.message.as_str()];
         if *n == limit && total > limit {
-            d.notes.push(format!("… and {} more like this", total - limit));
+            d.notes.push(format!(
+                "… and {} more like this (`--format json` lists every one)",
+                total - limit
+            ));
         }
         out.push(d);
     }
@@ -357,5 +363,36 @@ impl Merged {
                 diag
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_keeps_twenty_errors_and_one_warning_per_message() {
+        let mut diags = vec![];
+        for n in 0..25 {
+            diags.push(Diag::error("unknown country `XX`").recipient(format!("#{n}")));
+            diags
+                .push(Diag::warning("transliterated the city “Москва”").recipient(format!("#{n}")));
+        }
+        diags.push(Diag::warning("a warning said once"));
+        let folded = fold(&diags, 20, 1);
+        let count = |message: &str| folded.iter().filter(|d| d.message == message).count();
+        assert_eq!(count("unknown country `XX`"), 20);
+        assert_eq!(count("transliterated the city “Москва”"), 1);
+        assert_eq!(count("a warning said once"), 1);
+        let note = |message: &str| {
+            let last = folded.iter().rfind(|d| d.message == message);
+            last.and_then(|d| d.notes.last().cloned()).unwrap_or_default()
+        };
+        let more = |n| format!("… and {n} more like this (`--format json` lists every one)");
+        assert_eq!(note("unknown country `XX`"), more(5));
+        assert_eq!(note("transliterated the city “Москва”"), more(24));
+        assert_eq!(note("a warning said once"), "");
+        // The first of each is the one kept, in the order given.
+        assert_eq!(folded[1].notes.first().map(String::as_str), Some("recipient: #0"));
     }
 }

@@ -316,7 +316,7 @@ fn print_diags(diags: &[Diag]) {
     let choice =
         if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
     let mut stderr = codespan_reporting::term::termcolor::BufferedStandardStream::stderr(choice);
-    diag::emit(&mut stderr, &diag::fold(diags, 20));
+    diag::emit(&mut stderr, &diag::fold(diags, 20, 1));
     let _ = std::io::Write::flush(&mut stderr);
 }
 
