@@ -22,12 +22,12 @@ pub fn list(args: &args::ListArgs) -> Result<bool, Vec<Diag>> {
             .map(|r| {
                 serde_json::json!({
                     "number": r.number,
-                    "id": r.id,
-                    "name": r.name,
-                    "organisation": r.organisation,
+                    "id": r.id(),
+                    "name": r.name(),
+                    "organisation": r.organisation(),
                     "language": r.words.code,
                     "country": r.country.code,
-                    "salutation": r.salutation,
+                    "salutation": r.salutation(),
                     "address": r.address_lines.iter().map(|l| l.text).collect::<Vec<_>>(),
                     "extra": r.extra,
                 })
@@ -37,9 +37,9 @@ pub fn list(args: &args::ListArgs) -> Result<bool, Vec<Diag>> {
         return Ok(true);
     }
     for r in &campaign.recipients {
-        let who = r.name.as_deref().or(r.organisation.as_deref()).unwrap_or("");
-        println!("{:>4}  {}  {who}  [{}]", r.number, r.id, r.words.code);
-        println!("      {}", r.salutation);
+        let who = r.name().or(r.organisation()).unwrap_or("");
+        println!("{:>4}  {}  {who}  [{}]", r.number, r.id(), r.words.code);
+        println!("      {}", r.salutation());
         for line in r.address_lines.iter() {
             println!("      │ {}", line.text);
         }
@@ -79,10 +79,9 @@ pub fn preview(args: &args::PreviewArgs) -> Result<bool, Vec<Diag>> {
 pub fn only(campaign: &mut Campaign, ids: &[String]) -> Result<(), Vec<Diag>> {
     let mut diags = vec![];
     for id in ids {
-        if !campaign.recipients.iter().any(|r| &r.id == id) {
+        if !campaign.recipients.iter().any(|r| r.id() == id) {
             let mut diag = Diag::error(format!("the campaign has no recipient `{id}`"));
-            if let Some(best) = did_you_mean(id, campaign.recipients.iter().map(|r| r.id.as_str()))
-            {
+            if let Some(best) = did_you_mean(id, campaign.recipients.iter().map(|r| r.id())) {
                 diag = diag.hint(format!("did you mean `{best}`?"));
             }
             diags.push(diag.hint("`letterpress list` shows every recipient's id"));
@@ -91,7 +90,7 @@ pub fn only(campaign: &mut Campaign, ids: &[String]) -> Result<(), Vec<Diag>> {
     if !diags.is_empty() {
         return Err(diags);
     }
-    campaign.recipients.retain(|r| ids.contains(&r.id));
+    campaign.recipients.retain(|r| ids.iter().any(|id| id == r.id()));
     Ok(())
 }
 
@@ -102,9 +101,9 @@ pub fn dry_run(campaign: &Campaign, out: Option<&Path>) {
         println!("would write {}", out.join(format!("{root}.zip")).display());
     }
     for r in &campaign.recipients {
-        println!("  {root}/packets/{}/letter.pdf", r.folder);
+        println!("  {root}/packets/{}/letter.pdf", r.folder());
         if campaign.print_envelopes {
-            println!("  {root}/packets/{}/envelope.pdf", r.folder);
+            println!("  {root}/packets/{}/envelope.pdf", r.folder());
         }
     }
     let parts = campaign.recipients.len().div_ceil(campaign.print_part_size);

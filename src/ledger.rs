@@ -73,12 +73,12 @@ impl Record {
     pub fn new(r: &Recipient, made: Made) -> Self {
         Self {
             number: r.number,
-            id: r.id.clone(),
-            folder: r.folder.clone(),
-            name: r.name.clone(),
-            organisation: r.organisation.clone(),
-            email: r.email.clone(),
-            phone: r.phone.clone(),
+            id: r.id().to_string(),
+            folder: r.folder().to_string(),
+            name: r.name().map(str::to_string),
+            organisation: r.organisation().map(str::to_string),
+            email: r.email().map(str::to_string),
+            phone: r.phone().map(str::to_string),
             country: r.country.code.clone(),
             address: r.address_lines.iter().map(|l| l.text.to_string()).collect(),
             pages: made.pages,

@@ -269,7 +269,7 @@ fn data(args: &args::DataArgs) -> Result<bool, Vec<Diag>> {
     let campaign = campaign::load(&args.path, &Overrides::default())?;
     let recipient = match &args.recipient {
         None => campaign.recipients.first(),
-        Some(id) => campaign.recipients.iter().find(|r| &r.id == id),
+        Some(id) => campaign.recipients.iter().find(|r| r.id() == id),
     }
     .ok_or_else(|| {
         let id = args.recipient.as_deref().unwrap_or("");

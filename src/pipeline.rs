@@ -573,7 +573,7 @@ impl<'a> Writer<'a> {
         pieces: Option<Result<(Piece, Option<Piece>), String>>,
     ) -> DiagResult<()> {
         let r = &recipient;
-        let folder = format!("{}/packets/{}", self.root(), r.folder);
+        let folder = format!("{}/packets/{}", self.root(), r.folder());
         let c = self.campaign;
         let pages = packet.pages;
         let sheets = packet.sheets;
@@ -585,7 +585,7 @@ impl<'a> Writer<'a> {
         self.postage.all.add(sheets, grams);
         self.postage.by_country.entry(r.country.code.clone()).or_default().add(sheets, grams);
         if switched {
-            self.switched.push((r.id.clone(), envelope.id.to_string()));
+            self.switched.push((r.id().to_string(), envelope.id.to_string()));
         }
         *self.by_country.entry(r.country.code.clone()).or_insert(0) += 1;
         self.international += usize::from(r.country.code != c.sender.country.code);
@@ -796,9 +796,9 @@ impl<'a> Writer<'a> {
             .map(|(r, diags)| {
                 json!({
                     "number": r.number,
-                    "id": r.id,
-                    "name": r.name,
-                    "organisation": r.organisation,
+                    "id": r.id(),
+                    "name": r.name(),
+                    "organisation": r.organisation(),
                     "errors": diags.iter().filter(|d| d.is_error()).map(|d| self.portable(d)).collect::<Vec<_>>(),
                 })
             })
@@ -829,7 +829,7 @@ impl<'a> Writer<'a> {
                 "file": c.inputs.first().map(|i| i.rel.clone()),
                 "source_date_epoch": self.epoch,
             }),
-            failed: self.failures.iter().map(|(r, _)| r.id.as_str()).collect(),
+            failed: self.failures.iter().map(|(r, _)| r.id()).collect(),
             fonts: world::FONTS.iter().map(|(name, _)| json!({ "file": name, "sha256": world::font_sha256(name) })).collect(),
             format: "letterpress-manifest/1",
             inputs: sources,

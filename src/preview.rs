@@ -97,11 +97,11 @@ pub fn run(campaign: &Campaign, options: &Options) -> DiagResult<Preview> {
     std::fs::create_dir_all(dir).map_err(|err| {
         vec![Diag::error(format!("failed to create output folder `{}` ({err})", dir.display()))]
     })?;
-    let letter_path = dir.join(format!("{}-letter.png", r.id));
-    let envelope_path = dir.join(format!("{}-envelope.png", r.id));
+    let letter_path = dir.join(format!("{}-letter.png", r.id()));
+    let envelope_path = dir.join(format!("{}-envelope.png", r.id()));
     write_png(&letter_png, &letter_path)?;
     write_png(&envelope_png, &envelope_path)?;
-    Ok(Preview { id: r.id.clone(), letter: letter_path, envelope: envelope_path, problems })
+    Ok(Preview { id: r.id().to_string(), letter: letter_path, envelope: envelope_path, problems })
 }
 
 /// The recipient asked for, or the first.
@@ -112,9 +112,9 @@ fn find<'c>(campaign: &'c Campaign, id: Option<&str>) -> DiagResult<&'c Recipien
             .first()
             .ok_or_else(|| vec![Diag::error("the campaign has no recipients")]);
     };
-    campaign.recipients.iter().find(|r| r.id == id).ok_or_else(|| {
+    campaign.recipients.iter().find(|r| r.id() == id).ok_or_else(|| {
         let mut diag = Diag::error(format!("the campaign has no recipient `{id}`"));
-        if let Some(best) = did_you_mean(id, campaign.recipients.iter().map(|r| r.id.as_str())) {
+        if let Some(best) = did_you_mean(id, campaign.recipients.iter().map(|r| r.id())) {
             diag = diag.hint(format!("did you mean `{best}`?"));
         }
         vec![diag.hint("`letterpress list` shows every recipient's id")]

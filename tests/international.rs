@@ -227,7 +227,7 @@ fn every_script_prints_with_real_glyphs_right_to_left_too() {
         let r = recipient(&c, id);
         // packet() fails on any glyph the fonts lack; the text is in the frames.
         let text = letter_text(&renderer, r);
-        let name = r.name.as_deref().unwrap();
+        let name = r.name().unwrap();
         let first_word = name.split_whitespace().next().unwrap();
         assert!(text.contains(first_word), "{id}: {first_word} not in {text}");
     }
@@ -371,7 +371,7 @@ address = { street = "Place du Champ de Mars 5", postcode = "1050", city = "Ixel
     ];
     for (id, salutation) in expect {
         let r = recipient(&c, id);
-        assert_eq!(r.salutation, salutation, "{id}");
+        assert_eq!(r.salutation(), salutation, "{id}");
         let packet = renderer
             .packet(r)
             .unwrap_or_else(|d| panic!("{}", letterpress::diag::render_plain(&d)));
@@ -402,19 +402,19 @@ fn reference_copy(dir: &tempfile::TempDir, edit: impl Fn(&str) -> String) -> std
 fn reference_salutations_stay_and_the_derived_ones_agree_where_an_office_has_a_form() {
     // As written: every official's salutation is given and printed as given.
     let c = load(&root().join("campaigns/semenova-2018.toml"));
-    assert_eq!(recipient(&c, "kozhamzharov").salutation, "Dear Prosecutor General,");
-    assert_eq!(recipient(&c, "masimov").salutation, "Dear Chairman,");
+    assert_eq!(recipient(&c, "kozhamzharov").salutation(), "Dear Prosecutor General,");
+    assert_eq!(recipient(&c, "masimov").salutation(), "Dear Chairman,");
     // Without them, the offices with a conventional form get the same words.
     let dir = tempfile::tempdir().unwrap();
     let path = reference_copy(&dir, |toml| {
         toml.lines().filter(|l| !l.starts_with("salutation")).collect::<Vec<_>>().join("\n")
     });
     let c = load(&path);
-    assert_eq!(recipient(&c, "khamzayev").salutation, "Dear Ambassador,");
-    assert_eq!(recipient(&c, "kasymov").salutation, "Dear Minister,");
+    assert_eq!(recipient(&c, "khamzayev").salutation(), "Dear Ambassador,");
+    assert_eq!(recipient(&c, "kasymov").salutation(), "Dear Minister,");
     // "Head of …", "General Prosecutor", "Chairman": no office form; neutral.
     for id in ["carlsson", "kozhamzharov", "masimov"] {
-        assert_eq!(recipient(&c, id).salutation, "Dear Sir or Madam,", "{id}");
+        assert_eq!(recipient(&c, id).salutation(), "Dear Sir or Madam,", "{id}");
     }
 }
 

@@ -11,11 +11,11 @@ use support::*;
 fn csv_values_stay_exactly_as_written() {
     let c = load(&root().join("campaigns/members.toml"));
     // The empty row is skipped; five recipients remain, in file order.
-    let ids: Vec<&str> = c.recipients.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = c.recipients.iter().map(|r| r.id()).collect();
     assert_eq!(ids, ["claire-martin", "jan-novak", "marco-rossi", "hans-meier", "anna-schmidt"]);
     // A byte-order mark, a `;` delimiter and quoted fields with `;`, `,` and a newline.
     let lyon = recipient(&c, "claire-martin");
-    assert_eq!(lyon.organisation.as_deref(), Some("Ville de Lyon; Hôtel de Ville"));
+    assert_eq!(lyon.organisation(), Some("Ville de Lyon; Hôtel de Ville"));
     assert_eq!(
         lines(recipient(&c, "marco-rossi")),
         [

@@ -176,28 +176,14 @@ pub struct Body {
 pub struct Recipient {
     /// Position in the campaign, from 1.
     pub number: usize,
-    /// Unique id (given or derived).
-    pub id: String,
-    /// The packet's folder name in the zip: `NNN-slug`.
-    pub folder: String,
-    /// Full name.
-    pub name: Option<String>,
-    /// Role or function.
-    pub role: Option<String>,
-    /// Organisation.
-    pub organisation: Option<String>,
-    /// Salutation (given, derived, or the language's neutral one).
-    pub salutation: String,
+    /// Its texts (see the methods that read them), in one string.
+    texts: Packed,
     /// The recipient's language.
     pub words: &'static Words,
     /// The address as printed: destination format, country line if abroad.
     pub address_lines: address::Lines,
     /// Destination country.
     pub country: &'static Country,
-    /// E-mail (not printed).
-    pub email: Option<String>,
-    /// Telephone (not printed).
-    pub phone: Option<String>,
     /// Where the recipient is: its table in the campaign file, or its row in
     /// the recipients file.
     pub span: Range<usize>,
@@ -207,23 +193,86 @@ pub struct Recipient {
     pub extra: BTreeMap<String, String>,
 }
 
+/// The texts of a recipient in one allocation: a build holds every recipient
+/// until the end, and eight strings of their own cost about twice their text
+/// (see `ARCHITECTURE.md`, memory).
+#[derive(Debug, Clone)]
+struct Packed {
+    text: Box<str>,
+    /// Where each text ends in `text`; `None` where it was not given.
+    ends: [Option<u32>; TEXTS],
+}
+
+/// The texts of [`Packed`], in order.
+const TEXTS: usize = 8;
+const ID: usize = 0;
+const FOLDER: usize = 1;
+const NAME: usize = 2;
+const ROLE: usize = 3;
+const ORGANISATION: usize = 4;
+const SALUTATION: usize = 5;
+const EMAIL: usize = 6;
+const PHONE: usize = 7;
+
+impl Packed {
+    /// Packs the texts; `None` if they are longer than 4 GiB together.
+    fn new(texts: [Option<&str>; TEXTS]) -> Option<Self> {
+        let mut text = String::with_capacity(texts.iter().flatten().map(|t| t.len()).sum());
+        let mut ends = [None; TEXTS];
+        for (end, given) in ends.iter_mut().zip(texts) {
+            if let Some(given) = given {
+                text.push_str(given);
+                *end = Some(u32::try_from(text.len()).ok()?);
+            }
+        }
+        Some(Self { text: text.into_boxed_str(), ends })
+    }
+
+    fn get(&self, k: usize) -> Option<&str> {
+        let start = self.ends[..k].iter().rev().flatten().next().copied().unwrap_or(0);
+        self.ends[k].map(|end| self.text.get(start as usize..end as usize).unwrap_or_default())
+    }
+}
+
 impl Recipient {
-    /// Gives back the spare capacity of its texts: a build holds every
-    /// recipient until the end, and text built by pushing and formatting
-    /// carries up to twice its length.
-    fn shrink(&mut self) {
-        let texts = [&mut self.id, &mut self.folder, &mut self.salutation].into_iter().chain(
-            [
-                &mut self.name,
-                &mut self.role,
-                &mut self.organisation,
-                &mut self.email,
-                &mut self.phone,
-            ]
-            .into_iter()
-            .flatten(),
-        );
-        texts.for_each(String::shrink_to_fit);
+    /// Unique id (given or derived).
+    pub fn id(&self) -> &str {
+        self.texts.get(ID).unwrap_or_default()
+    }
+
+    /// The packet's folder name in the zip: `NNN-slug`.
+    pub fn folder(&self) -> &str {
+        self.texts.get(FOLDER).unwrap_or_default()
+    }
+
+    /// Full name.
+    pub fn name(&self) -> Option<&str> {
+        self.texts.get(NAME)
+    }
+
+    /// Role or function.
+    pub fn role(&self) -> Option<&str> {
+        self.texts.get(ROLE)
+    }
+
+    /// Organisation.
+    pub fn organisation(&self) -> Option<&str> {
+        self.texts.get(ORGANISATION)
+    }
+
+    /// Salutation (given, derived, or the language's neutral one).
+    pub fn salutation(&self) -> &str {
+        self.texts.get(SALUTATION).unwrap_or_default()
+    }
+
+    /// E-mail (not printed).
+    pub fn email(&self) -> Option<&str> {
+        self.texts.get(EMAIL)
+    }
+
+    /// Telephone (not printed).
+    pub fn phone(&self) -> Option<&str> {
+        self.texts.get(PHONE)
     }
 }
 
@@ -270,8 +319,8 @@ impl Who {
 impl Recipient {
     /// How diagnostics name this recipient.
     pub fn label(&self) -> String {
-        let who = self.name.as_deref().or(self.organisation.as_deref()).unwrap_or("");
-        format!("#{} `{}` ({who})", self.number, self.id)
+        let who = self.name().or(self.organisation()).unwrap_or("");
+        format!("#{} `{}` ({who})", self.number, self.id())
     }
 }
 
@@ -1210,25 +1259,34 @@ impl Loader {
                     &family,
                 )
             });
-            let mut recipient = Recipient {
+            let folder = format!("{number:0width$}-{}", slug(&id));
+            let texts = Packed::new([
+                Some(&id),
+                Some(&folder),
+                raw.name.as_deref(),
+                raw.role.as_deref(),
+                raw.organisation.as_deref(),
+                Some(&salutation),
+                raw.email.as_deref(),
+                raw.phone.as_deref(),
+            ]);
+            // (Each field is at most MAX_FIELD characters, checked above.)
+            let Some(texts) = texts else {
+                self.error("the recipient's texts are longer than 4 GiB together", span)
+                    .notes
+                    .push(format!("recipient: {who}"));
+                return None;
+            };
+            Some(Recipient {
                 words,
                 number,
-                folder: format!("{number:0width$}-{}", slug(&id)),
-                id,
-                name: raw.name,
-                role: raw.role,
-                organisation: raw.organisation,
-                salutation,
+                texts,
                 address_lines: address_lines.into_iter().collect(),
                 country,
-                email: raw.email,
-                phone: raw.phone,
                 span,
                 source: self.file.clone(),
                 extra,
-            };
-            recipient.shrink();
-            Some(recipient)
+            })
         }
     }
 
@@ -1740,6 +1798,25 @@ fn literal_offset(raw: &str, value: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_texts_read_back_as_given() {
+        let given = [
+            Some("masimov"),
+            Some("001-masimov"),
+            None,
+            Some(""),
+            Some("Генеральная прокуратура"),
+            Some("Dear Prosecutor General,"),
+            None,
+            Some("+7 7172 71 25 00"),
+        ];
+        let packed = Packed::new(given).unwrap_or_else(|| unreachable!());
+        assert_eq!((0..TEXTS).map(|k| packed.get(k)).collect::<Vec<_>>(), given);
+        assert_eq!(packed.text.len(), given.iter().flatten().map(|t| t.len()).sum::<usize>());
+        let none = Packed::new([None; TEXTS]).unwrap_or_else(|| unreachable!());
+        assert!((0..TEXTS).all(|k| none.get(k).is_none()));
+    }
 
     #[test]
     fn slugs_are_ascii() {

@@ -192,12 +192,12 @@ impl<'c> Renderer<'c> {
                 "enclosures": c.letter.enclosures,
             },
             "recipient": {
-                "id": r.id,
+                "id": r.id(),
                 "number": r.number,
-                "name": r.name,
-                "role": r.role,
-                "organisation": r.organisation,
-                "salutation": r.salutation,
+                "name": r.name(),
+                "role": r.role(),
+                "organisation": r.organisation(),
+                "salutation": r.salutation(),
                 "address": r.address_lines,
                 "country": r.country.code,
                 "international": international,
@@ -221,7 +221,7 @@ impl<'c> Renderer<'c> {
             Bytes::new(serde_json::to_vec(&self.data_for(r, env)).unwrap_or_default())
         };
         let data = json(&c.envelope);
-        let ident = format!("{}/{}", c.id, r.id);
+        let ident = format!("{}/{}", c.id, r.id());
         let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), Some(r));
         let pages = letter.as_ref().map_or(1, |l| l.pages.len());
         let sheets = if c.duplex { pages.div_ceil(2) } else { pages };
@@ -275,7 +275,7 @@ impl<'c> Renderer<'c> {
     /// Fails only when a document cannot be typeset at all.
     pub fn inspect(&self, r: &Recipient) -> Result<(Document, Document, Vec<Diag>), Vec<Diag>> {
         let data = Bytes::new(serde_json::to_vec_pretty(&self.data(r)).unwrap_or_default());
-        let ident = format!("{}/{}", self.campaign.id, r.id);
+        let ident = format!("{}/{}", self.campaign.id, r.id());
         let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), Some(r));
         let envelope =
             self.document(self.envelope_id, &data, &format!("{ident}/envelope"), Some(r));
@@ -304,7 +304,7 @@ impl<'c> Renderer<'c> {
             .enumerate()
             .map(|(i, r)| {
                 json!({
-                    "id": r.id,
+                    "id": r.id(),
                     "number": r.number,
                     "page": i / per_sheet,
                     "cell": sheet.cell(i),
@@ -771,14 +771,14 @@ fn line_count(runs: &[&checks::Run]) -> usize {
 
 /// The recipient field that contains a character, for glyph errors.
 fn field_with(r: &Recipient, c: char) -> Option<&'static str> {
-    let has = |s: &Option<String>| s.as_deref().is_some_and(|s| s.contains(c));
-    if has(&r.name) {
+    let has = |s: Option<&str>| s.is_some_and(|s| s.contains(c));
+    if has(r.name()) {
         Some("name")
-    } else if has(&r.role) {
+    } else if has(r.role()) {
         Some("role")
-    } else if has(&r.organisation) {
+    } else if has(r.organisation()) {
         Some("organisation")
-    } else if r.salutation.contains(c) {
+    } else if r.salutation().contains(c) {
         Some("salutation")
     } else if r.address_lines.iter().any(|l| l.text.contains(c)) {
         Some("address")

@@ -18,7 +18,7 @@ fn typst_markup_in_a_name_prints_literally() {
     // The frames: the address blocks' first line is the name, character for character.
     let campaign = load(&toml);
     let carlsson = &campaign.recipients[0];
-    assert_eq!(carlsson.name.as_deref(), Some(HOSTILE));
+    assert_eq!(carlsson.name(), Some(HOSTILE));
     let renderer = Renderer::new(&campaign, None);
     let p = packet(&renderer, carlsson);
     for (doc, frame) in

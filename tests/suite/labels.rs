@@ -60,7 +60,7 @@ fn assert_grid(sheet: &LabelSheet, n: usize) {
     for (i, r) in campaign.recipients.iter().enumerate() {
         let runs = checks::runs(&doc.pages[i / per].frame);
         let label = format!("lp-label-{i}");
-        let what = format!("{}: label {} ({})", sheet.id, i + 1, r.id);
+        let what = format!("{}: label {} ({})", sheet.id, i + 1, r.id());
         let bbox = checks::labelled_bbox(&runs, &label).unwrap_or_else(|| panic!("{what}: none"));
         let safe = sheet.safe_area(i);
         assert!(

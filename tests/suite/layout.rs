@@ -71,7 +71,7 @@ fn letter_address_block_lies_in_the_always_visible_window() {
     let (campaign, packets) = typeset();
     for (r, p) in campaign.recipients.iter().zip(packets) {
         let runs = checks::runs(&p.letter.pages[0].frame);
-        let what = format!("{}: letter's recipient block", r.id);
+        let what = format!("{}: letter's recipient block", r.id());
         let bbox = bbox_of(&runs, "lp-recipient", &what);
         assert_inside(&bbox, &Area { x: (20.0, 105.0), y: (62.7, 90.0) }, &what);
         assert_inside(&bbox, &LETTER_RECIPIENT, &what);
@@ -83,7 +83,7 @@ fn letter_return_line_lies_in_the_return_zone() {
     let (campaign, packets) = typeset();
     for (r, p) in campaign.recipients.iter().zip(packets) {
         let runs = checks::runs(&p.letter.pages[0].frame);
-        let what = format!("{}: letter's return line", r.id);
+        let what = format!("{}: letter's return line", r.id());
         assert_inside(&bbox_of(&runs, "lp-return", &what), &LETTER_RETURN, &what);
         let text: String = labelled(&runs, "lp-return").iter().map(|r| text_of(r)).collect();
         assert!(text.contains("European Parliament"), "{what}: {text:?}");
@@ -95,11 +95,11 @@ fn letter_return_line_lies_in_the_return_zone() {
 fn envelope_blocks_lie_in_the_read_zone_and_the_sender_zone() {
     let (campaign, packets) = typeset();
     for (r, p) in campaign.recipients.iter().zip(packets) {
-        assert_eq!(envelope_of(p).pages.len(), 1, "{}: envelope pages", r.id);
+        assert_eq!(envelope_of(p).pages.len(), 1, "{}: envelope pages", r.id());
         let runs = checks::runs(&envelope_of(p).pages[0].frame);
-        let what = format!("{}: envelope's recipient block", r.id);
+        let what = format!("{}: envelope's recipient block", r.id());
         assert_inside(&bbox_of(&runs, "lp-recipient", &what), &ENVELOPE_READ, &what);
-        let what = format!("{}: envelope's return address", r.id);
+        let what = format!("{}: envelope's return address", r.id());
         assert_inside(&bbox_of(&runs, "lp-sender", &what), &ENVELOPE_SENDER, &what);
     }
 }
@@ -113,25 +113,25 @@ fn address_blocks_start_with_the_recipients_name() {
         {
             let runs = checks::runs(frame);
             let block = labelled(&runs, "lp-recipient");
-            let first = block.first().unwrap_or_else(|| panic!("{}: empty {doc} block", r.id));
+            let first = block.first().unwrap_or_else(|| panic!("{}: empty {doc} block", r.id()));
             // The first run drawn is the top line.
             let top = block.iter().map(|run| run.bbox.y).fold(f64::INFINITY, f64::min);
             assert!(
                 first.bbox.y - top < 0.5,
                 "{}: the {doc} block's first run is not its top line",
-                r.id
+                r.id()
             );
             let text = text_of(first);
-            match &r.name {
+            match r.name() {
                 Some(name) => {
-                    assert_eq!(text.trim(), name, "{}: first line of the {doc} block", r.id);
+                    assert_eq!(text.trim(), name, "{}: first line of the {doc} block", r.id());
                     assert_eq!(name, who);
                 }
                 // An organisation alone may wrap: its first line starts it.
                 None => assert!(
                     !text.trim().is_empty() && who.starts_with(text.trim()),
                     "{}: the {doc} block starts with {text:?}, not {who:?}",
-                    r.id
+                    r.id()
                 ),
             }
         }
@@ -153,7 +153,7 @@ fn nothing_but_the_address_lies_in_the_window_reach() {
             assert!(
                 !checks::intersects(&run.bbox, &reach),
                 "{}: “{}” at x {:.1}, y {:.1} mm could show through the window",
-                r.id,
+                r.id(),
                 run.text,
                 run.bbox.x,
                 run.bbox.y

@@ -33,7 +33,7 @@ pub fn load_err(path: &Path) -> String {
 /// The recipient with an id.
 #[track_caller]
 pub fn recipient<'a>(c: &'a Campaign, id: &str) -> &'a Recipient {
-    c.recipients.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("no recipient {id}"))
+    c.recipients.iter().find(|r| r.id() == id).unwrap_or_else(|| panic!("no recipient {id}"))
 }
 
 /// The printed address lines of a recipient.
