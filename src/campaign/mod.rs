@@ -274,6 +274,12 @@ impl Recipient {
     pub fn phone(&self) -> Option<&str> {
         self.texts.get(PHONE)
     }
+
+    /// How diagnostics name this recipient.
+    pub fn label(&self) -> String {
+        let who = self.name().or(self.organisation()).unwrap_or("");
+        format!("#{} `{}` ({who})", self.number, self.id())
+    }
 }
 
 /// A recipient before checking, with where it came from.
@@ -313,14 +319,6 @@ impl Who {
             Some(column) => format!("{}, {column}", self.base),
             None => self.base.clone(),
         }
-    }
-}
-
-impl Recipient {
-    /// How diagnostics name this recipient.
-    pub fn label(&self) -> String {
-        let who = self.name().or(self.organisation()).unwrap_or("");
-        format!("#{} `{}` ({who})", self.number, self.id())
     }
 }
 
@@ -783,18 +781,14 @@ impl Loader {
     /// Reports a control character in a text of the sender (see
     /// [`control_char`]).
     fn sender_texts(&mut self, raw: &RawSender, span: Range<usize>) {
-        let a = &raw.address;
         let texts: Vec<(&'static str, &str)> = [
             ("name", Some(raw.name.as_str())),
             ("title", raw.title.as_deref()),
             ("organisation", raw.organisation.as_deref()),
-            ("city", a.city.as_deref()),
-            ("region", a.region.as_deref()),
-            ("postcode", a.postcode.as_ref().map(|p| p.get_ref().as_str())),
         ]
         .into_iter()
         .filter_map(|(field, text)| Some((field, text?)))
-        .chain(a.street.as_slice().iter().map(|l| ("address", l.as_str())))
+        .chain(address_texts(&raw.address))
         .chain(raw.contact.iter().map(|l| ("contact", l.as_str())))
         .collect();
         if let Some((field, c)) = control_char(&texts) {
@@ -1679,13 +1673,22 @@ pub const MAX_FIELD: usize = 500;
 /// Every text of a recipient that is printed or kept (name, address lines,
 /// contact), with the name of its field.
 fn texts(raw: &RawRecipient) -> Vec<(&'static str, &str)> {
-    let a = &raw.address;
-    let fields = [
+    let person = [
         ("name", raw.name.as_deref()),
         ("role", raw.role.as_deref()),
         ("organisation", raw.organisation.as_deref()),
         ("salutation", raw.salutation.as_deref()),
         ("family name", raw.family_name.as_deref()),
+    ];
+    let contact = [("e-mail", raw.email.as_deref()), ("telephone", raw.phone.as_deref())];
+    let given = person.into_iter().chain(contact).filter_map(|(field, text)| Some((field, text?)));
+    given.chain(address_texts(&raw.address)).collect()
+}
+
+/// Every text of an address (a recipient's or the sender's), with the name of
+/// its field: city, region and postcode by name, the rest as "address".
+fn address_texts(a: &RawAddress) -> impl Iterator<Item = (&'static str, &str)> {
+    let named = [
         ("city", a.city.as_deref()),
         ("region", a.region.as_deref()),
         ("postcode", a.postcode.as_ref().map(|p| p.get_ref().as_str())),
@@ -1710,9 +1713,7 @@ fn texts(raw: &RawRecipient) -> Vec<(&'static str, &str)> {
         .chain(a.city_latin.as_deref())
         .chain(latin_fields)
         .map(|l| ("address", l));
-    let contact = [("e-mail", raw.email.as_deref()), ("telephone", raw.phone.as_deref())];
-    let given = fields.into_iter().chain(contact).filter_map(|(field, text)| Some((field, text?)));
-    given.chain(lines).collect()
+    named.into_iter().filter_map(|(field, text)| Some((field, text?))).chain(lines)
 }
 
 /// The first recipient field longer than [`MAX_FIELD`] characters.
