@@ -260,7 +260,8 @@ fn get_u64(from: &mut impl Read) -> std::io::Result<u64> {
 
 fn get_bytes(from: &mut impl Read) -> std::io::Result<Vec<u8>> {
     let len = get_u64(from)?;
-    let mut bytes = vec![];
+    // Sized once: growing from empty copied each PDF several times.
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 28));
     from.take(len).read_to_end(&mut bytes)?;
     if bytes.len() as u64 != len {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
