@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use letterpress::campaign::Campaign;
 use letterpress::postal::Rect;
 use letterpress::render::{Packet, Renderer, checks};
+use typst::layout::{Frame, FrameItem, Transform};
+use typst::visualize::Geometry;
 
 use super::util::*;
 
@@ -65,6 +67,64 @@ const LETTER_RETURN: Area = Area { x: (20.0, 105.0), y: (45.0, 62.7) };
 const ENVELOPE_READ: Area = Area { x: (80.0, 205.0), y: (40.0, 95.0) };
 /// The sender zone: top left, left of the 74 × 40 mm postage area.
 const ENVELOPE_SENDER: Area = Area { x: (0.0, 146.0), y: (0.0, 40.0) };
+
+/// Every straight horizontal line drawn on a page: where it starts (x, y)
+/// and how long it is, in mm, page coordinates (origin top left).
+fn horizontal_lines(frame: &Frame) -> Vec<(f64, f64, f64)> {
+    fn walk(frame: &Frame, ts: Transform, out: &mut Vec<(f64, f64, f64)>) {
+        for (pos, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => {
+                    let inner = ts
+                        .pre_concat(Transform::translate(pos.x, pos.y))
+                        .pre_concat(group.transform);
+                    walk(&group.frame, inner, out);
+                }
+                FrameItem::Shape(shape, _) => {
+                    if let Geometry::Line(to) = shape.geometry
+                        && to.y.to_mm().abs() < 1e-6
+                    {
+                        let start = pos.transform(ts);
+                        out.push((start.x.to_mm(), start.y.to_mm(), to.x.to_mm()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(frame, Transform::identity(), &mut out);
+    out
+}
+
+/// The fold marks (4 mm) and the hole-punch mark (6 mm) at the left edge,
+/// 4 mm in from it, where the layout folds the sheet (DIN 5008 form B: 105
+/// and 210 mm; the hole at 148.5 mm): on the first page only, which is the
+/// page that gets folded around the address.
+#[test]
+fn fold_and_hole_marks_sit_at_the_folds_on_the_first_page_only() {
+    let (campaign, packets) = typeset();
+    assert_eq!(campaign.layout.folds.as_ref(), [105.0, 210.0]);
+    assert_eq!(campaign.layout.hole, Some(148.5));
+    let expected = [(4.0, 105.0, 4.0), (4.0, 210.0, 4.0), (4.0, 148.5, 6.0)];
+    for (r, p) in campaign.recipients.iter().zip(packets) {
+        assert!(p.letter.pages.len() > 1, "{}: the reference letter has two pages", r.id());
+        let marks: Vec<_> = horizontal_lines(&p.letter.pages[0].frame)
+            .into_iter()
+            .filter(|(x, _, _)| *x < 20.0)
+            .collect();
+        assert_eq!(marks.len(), expected.len(), "{}: marks on page 1: {marks:?}", r.id());
+        for ((x, y, len), (ex, ey, elen)) in marks.iter().zip(expected) {
+            let close = (x - ex).abs() < 0.01 && (y - ey).abs() < 0.01 && (len - elen).abs() < 0.01;
+            assert!(close, "{}: mark at x {x:.2}, y {y:.2}, {len:.2} mm long", r.id());
+        }
+        for (i, page) in p.letter.pages.iter().enumerate().skip(1) {
+            let marks: Vec<_> =
+                horizontal_lines(&page.frame).into_iter().filter(|(x, _, _)| *x < 20.0).collect();
+            assert!(marks.is_empty(), "{}: marks on page {}: {marks:?}", r.id(), i + 1);
+        }
+    }
+}
 
 #[test]
 fn letter_address_block_lies_in_the_always_visible_window() {
