@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq as _};
 use serde_json::json;
 
-use crate::bundle::{self, Entry, ZipOut};
+use crate::bundle::{self, Digest, Entry, ZipOut};
 use crate::campaign::{Campaign, Recipient};
 use crate::diag::{Diag, DiagResult, Merged, dedupe};
 use crate::fork::Built;
@@ -590,12 +590,17 @@ impl<'a> Writer<'a> {
         *self.by_country.entry(r.country.code.clone()).or_insert(0) += 1;
         self.international += usize::from(r.country.code != c.sender.country.code);
         self.packets += 1;
+        // The PDFs' digests as written into the zip (letter, envelope): the
+        // print files derive their identifiers from them.
+        let mut digests = [None, None];
         if let (Some(zip), Some(ledger)) = (&mut self.zip, &mut self.ledger) {
             let docs =
                 [(LETTER_PDF, Some(&packet.letter)), (ENVELOPE_PDF, packet.envelope.as_ref())];
             let mut files = vec![];
-            for (name, pdf) in docs.into_iter().filter_map(|(n, d)| Some((n, d?))) {
+            for (i, (name, pdf)) in docs.into_iter().filter_map(|(n, d)| Some((n, d?))).enumerate()
+            {
                 let entry = zip.add(&format!("{folder}/{name}"), pdf)?;
+                digests[i] = Some(entry.sha256);
                 files.push(Kept { sha256: entry.sha256, bytes: entry.bytes });
             }
             let made = Made { pages, sheets, envelope: envelope.id, switched, grams, files };
@@ -619,6 +624,10 @@ impl<'a> Writer<'a> {
                 ]
             };
             let (letter, envelope) = pieces.map_err(|why| fail(&why))?;
+            let digest = |i: usize| {
+                let digest: Option<&Digest> = digests[i].as_ref();
+                digest.ok_or_else(|| fail(&"a PDF that is not in the zip"))
+            };
             let title = &self.campaign.title;
             if self.print.is_none() {
                 let sides = if self.campaign.duplex { 2 } else { 1 };
@@ -627,7 +636,7 @@ impl<'a> Writer<'a> {
                 self.print = Some((file, None));
             }
             if let Some((letters, envelopes)) = &mut self.print {
-                letters.add(&letter).map_err(|why| fail(&why))?;
+                letters.add(&letter, digest(0)?).map_err(|why| fail(&why))?;
                 if let Some(piece) = envelope {
                     if envelopes.is_none() {
                         let file = PrintFile::create(zip.dir(), 1, &format!("{title} — envelopes"))
@@ -635,7 +644,7 @@ impl<'a> Writer<'a> {
                         *envelopes = Some(file);
                     }
                     if let Some(file) = envelopes {
-                        file.add(&piece).map_err(|why| fail(&why))?;
+                        file.add(&piece, digest(1)?).map_err(|why| fail(&why))?;
                     }
                 }
             }

@@ -4,8 +4,9 @@
 //! The work is split so that it costs the writer thread almost nothing and
 //! memory stays flat however large a part is:
 //!
-//! - [`Piece::prepare`] runs on a worker right after a packet is exported: it
-//!   parses the PDF, keeps the pages and what they use (dropping the document
+//! - [`Piece::prepare`] runs as soon as a packet is exported (on its worker
+//!   thread; with worker processes, in the main process as the packet
+//!   arrives, in parallel with the workers' typesetting): it parses the PDF, keeps the pages and what they use (dropping the document
 //!   catalog, its page tree and structure tree), numbers those objects 1, 2, …
 //!   and serializes them, leaving a slot wherever one object refers to another.
 //! - [`PrintFile::add`] runs on the writer in packet order: it shifts the
@@ -28,7 +29,9 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
+
+use crate::bundle::Digest;
 
 /// The local number that stands for the print file's page tree.
 const PAGE_TREE: u32 = 0;
@@ -57,8 +60,6 @@ pub struct Piece {
     catalog: Vec<(&'static str, Chunk)>,
     /// Document information entries (`/Title`, `/Author`, …).
     info: Vec<(&'static str, Chunk)>,
-    /// A digest of the PDF, for the file identifier.
-    digest: [u8; 16],
 }
 
 const CATALOG_KEYS: [&str; 3] = ["Metadata", "OutputIntents", "Lang"];
@@ -179,9 +180,6 @@ impl Piece {
             .last()
             .and_then(|id| pages.get(id))
             .and_then(|p| p.get(b"MediaBox").ok().map(&value));
-        let digest = Sha256::digest(pdf);
-        let mut short = [0u8; 16];
-        short.copy_from_slice(&digest[..16]);
         Ok(Self {
             objects,
             meta_objects,
@@ -189,7 +187,6 @@ impl Piece {
             media_box,
             catalog: meta_values.into_iter().map(|(k, v)| (k, value(v))).collect(),
             info: info_values.into_iter().map(|(k, v)| (k, value(v))).collect(),
-            digest: short,
         })
     }
 
@@ -404,7 +401,10 @@ impl PrintFile {
     }
 
     /// Appends one packet's pages, padded to the file's page multiple.
-    pub fn add(&mut self, piece: &Piece) -> std::io::Result<()> {
+    /// `pdf_sha256` is the SHA-256 of the PDF the piece was taken from (the
+    /// writer has it from the packet's zip entry); the first piece's derives
+    /// the file identifier.
+    pub fn add(&mut self, piece: &Piece, pdf_sha256: &Digest) -> std::io::Result<()> {
         let base = self.offsets.len() as u32 - 1;
         let first = self.digest.is_none();
         let chunks = piece.objects.iter().chain(piece.meta_objects.iter().filter(|_| first));
@@ -414,7 +414,9 @@ impl PrintFile {
             self.emit(b"\nendobj\n")?;
         }
         if first {
-            self.digest = Some(piece.digest);
+            let mut short = [0u8; 16];
+            short.copy_from_slice(&pdf_sha256.bytes()[..16]);
+            self.digest = Some(short);
             self.catalog = piece.catalog.iter().map(|(k, c)| (*k, Self::render(c, base))).collect();
             self.info = piece.info.iter().map(|(k, c)| (*k, Self::render(c, base))).collect();
         }

@@ -7,8 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
-
 use super::{CATALOG_KEYS, Chunk, INFO_KEYS, PAGE_TREE, Piece};
 
 /// A reference in the text: `start..end` is `N G R`, naming object `num`.
@@ -155,9 +153,6 @@ pub(super) fn prepare(pdf: &[u8]) -> Option<Piece> {
     };
     let last = page_ids.last().and_then(|n| objs.get(n));
     let media_box = last.and_then(|p| p.get(b"MediaBox").map(|v| value(p, v)));
-    let digest = Sha256::digest(pdf);
-    let mut short = [0u8; 16];
-    short.copy_from_slice(&digest[..16]);
     Some(Piece {
         objects,
         meta_objects,
@@ -165,7 +160,6 @@ pub(super) fn prepare(pdf: &[u8]) -> Option<Piece> {
         media_box,
         catalog: meta_values.into_iter().map(|(k, o, v)| (k, value(o, v))).collect(),
         info: info_values.into_iter().map(|(k, o, v)| (k, value(o, v))).collect(),
-        digest: short,
     })
 }
 

@@ -223,7 +223,7 @@ fn print_files_read_typst_pdfs_with_the_fast_scanner_and_agree_with_lopdf() {
             assert!(Piece::scannable(letter), "{folder}: Typst's PDF needs the slow path");
             let piece =
                 if fast { Piece::prepare(letter) } else { Piece::prepare_with_lopdf(letter) };
-            file.add(&piece.unwrap()).unwrap();
+            file.add(&piece.unwrap(), &letterpress::bundle::Digest::of(letter)).unwrap();
         }
         let (mut file, len) = file.finish().unwrap();
         let mut bytes = vec![];
