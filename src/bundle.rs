@@ -172,7 +172,7 @@ impl ZipOut {
         let mut hashing = Hashing { inner: writer, hasher: Sha256::new(), len: 0 };
         // Buffered: serde_json writes a manifest a few bytes at a time, and
         // each write would go through the hash, the checksum and the deflater
-        // on its own (0.5 s for a 10,000-packet manifest, now 0.2 s).
+        // on its own (0.50 s for a 10,000-packet manifest, 0.26 s buffered).
         let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut hashing);
         write(&mut buffered).and_then(|()| buffered.flush()).map_err(|e| fail(&e))?;
         drop(buffered);

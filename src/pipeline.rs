@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq as _};
 use serde_json::json;
 
-use crate::bundle::{self, Digest, Entry, ZipOut};
+use crate::bundle::{self, Entry, ZipOut};
 use crate::campaign::{Campaign, Recipient};
 use crate::diag::{Diag, DiagResult, Merged, dedupe};
 use crate::fork::Built;
@@ -597,8 +597,8 @@ impl<'a> Writer<'a> {
             let docs =
                 [(LETTER_PDF, Some(&packet.letter)), (ENVELOPE_PDF, packet.envelope.as_ref())];
             let mut files = vec![];
-            for (i, (name, pdf)) in docs.into_iter().filter_map(|(n, d)| Some((n, d?))).enumerate()
-            {
+            for (i, (name, pdf)) in docs.into_iter().enumerate() {
+                let Some(pdf) = pdf else { continue };
                 let entry = zip.add(&format!("{folder}/{name}"), pdf)?;
                 digests[i] = Some(entry.sha256);
                 files.push(Kept { sha256: entry.sha256, bytes: entry.bytes });
@@ -624,10 +624,8 @@ impl<'a> Writer<'a> {
                 ]
             };
             let (letter, envelope) = pieces.map_err(|why| fail(&why))?;
-            let digest = |i: usize| {
-                let digest: Option<&Digest> = digests[i].as_ref();
-                digest.ok_or_else(|| fail(&"a PDF that is not in the zip"))
-            };
+            let digest =
+                |i: usize| digests[i].as_ref().ok_or_else(|| fail(&"a PDF not in the zip"));
             let title = &self.campaign.title;
             if self.print.is_none() {
                 let sides = if self.campaign.duplex { 2 } else { 1 };

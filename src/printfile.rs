@@ -6,9 +6,10 @@
 //!
 //! - [`Piece::prepare`] runs as soon as a packet is exported (on its worker
 //!   thread; with worker processes, in the main process as the packet
-//!   arrives, in parallel with the workers' typesetting): it parses the PDF, keeps the pages and what they use (dropping the document
-//!   catalog, its page tree and structure tree), numbers those objects 1, 2, …
-//!   and serializes them, leaving a slot wherever one object refers to another.
+//!   arrives, while the workers typeset the next ones): it parses the PDF,
+//!   keeps the pages and what they use (dropping the document catalog, its
+//!   page tree and structure tree), numbers those objects 1, 2, … and
+//!   serializes them, leaving a slot wherever one object refers to another.
 //! - [`PrintFile::add`] runs on the writer in packet order: it shifts the
 //!   slots by the objects written so far and appends the bytes to a temporary
 //!   file, keeping only each object's offset and the page list.
