@@ -338,7 +338,8 @@ pub struct PrintFile {
     title: String,
     catalog: Vec<(&'static str, Vec<u8>)>,
     info: Vec<(&'static str, Vec<u8>)>,
-    digest: Option<[u8; 16]>,
+    /// The SHA-256 of the first packet's PDF, once one is added.
+    digest: Option<Digest>,
 }
 
 impl PrintFile {
@@ -415,9 +416,7 @@ impl PrintFile {
             self.emit(b"\nendobj\n")?;
         }
         if first {
-            let mut short = [0u8; 16];
-            short.copy_from_slice(&pdf_sha256.bytes()[..16]);
-            self.digest = Some(short);
+            self.digest = Some(*pdf_sha256);
             self.catalog = piece.catalog.iter().map(|(k, c)| (*k, Self::render(c, base))).collect();
             self.info = piece.info.iter().map(|(k, c)| (*k, Self::render(c, base))).collect();
         }
@@ -437,11 +436,6 @@ impl PrintFile {
             count += 1;
         }
         Ok(())
-    }
-
-    /// Whether no packet was added yet.
-    pub fn is_empty(&self) -> bool {
-        self.digest.is_none()
     }
 
     /// Completes the file; returns it rewound, with its length.
@@ -482,8 +476,8 @@ impl PrintFile {
         self.emit(&info)?;
 
         // A fixed file identifier, derived from the content (PDF/A wants one).
-        let digest =
-            Sha256::digest([self.title.as_bytes(), &self.digest.unwrap_or_default()[..]].concat());
+        let first = self.digest.as_ref().map_or(&[0u8; 16][..], |d| &d.bytes()[..16]);
+        let digest = Sha256::digest([self.title.as_bytes(), first].concat());
         let mut id = vec![];
         write_string(&digest[..16], &mut id);
 
