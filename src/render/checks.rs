@@ -6,8 +6,12 @@
 //! `<lp-sender>`), text that strays into zones that must stay clear, and
 //! glyphs the fonts do not have (drawn as empty boxes).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use typst::introspection::Tag;
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
+use typst::text::{FontInstance, TextItem};
 
 use crate::postal::Rect;
 
@@ -20,8 +24,6 @@ pub struct Run {
     pub bbox: Rect,
     /// Labels of the labelled blocks this run lies in.
     pub labels: Vec<String>,
-    /// Characters the font had no glyph for.
-    pub missing: Vec<char>,
 }
 
 /// Every text run of a page, in drawing order, with its exact ink box.
@@ -70,22 +72,11 @@ fn walk(
                     None => true,
                     Some(areas) => !open.is_empty() || areas.iter().any(|a| intersects(&rough, a)),
                 };
-                let missing: Vec<char> = text
-                    .glyphs
-                    .iter()
-                    .filter(|g| g.id == 0)
-                    .filter_map(|g| text.text.get(g.range()).and_then(|s| s.chars().next()))
-                    .collect();
                 if !exact {
-                    out.push(Run {
-                        text: text.text.to_string(),
-                        bbox: rough,
-                        labels: vec![],
-                        missing,
-                    });
+                    out.push(Run { text: text.text.to_string(), bbox: rough, labels: vec![] });
                     continue;
                 }
-                let b = text.bbox();
+                let b = ink_box(text);
                 if !b.min.x.to_raw().is_finite() || !b.max.x.to_raw().is_finite() {
                     continue; // only spaces: no ink
                 }
@@ -96,7 +87,6 @@ fn walk(
                     text: text.text.to_string(),
                     bbox: Rect::new(to_mm(a.x), to_mm(a.y), to_mm(z.x - a.x), to_mm(z.y - a.y)),
                     labels: open.iter().map(|(_, l)| l.clone()).collect(),
-                    missing,
                 });
             }
             FrameItem::Tag(Tag::Start(content, _)) => {
@@ -113,6 +103,83 @@ fn walk(
             _ => {}
         }
     }
+}
+
+/// The characters of a page that its font has no glyph for (Typst draws
+/// them as empty boxes), in drawing order.
+pub fn missing_glyphs(frame: &Frame) -> Vec<char> {
+    let mut out = vec![];
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => out.extend(missing_glyphs(&group.frame)),
+            FrameItem::Text(text) => out.extend(
+                text.glyphs
+                    .iter()
+                    .filter(|g| g.id == 0)
+                    .filter_map(|g| text.text.get(g.range()).and_then(|s| s.chars().next())),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Each glyph's outline box (`None`: no ink), in font units.
+type GlyphBoxes = HashMap<u16, Option<ttf_parser::Rect>>;
+
+thread_local! {
+    /// The glyph boxes of each font a thread has checked. A thread's fonts
+    /// are few and its addresses use a few hundred glyphs.
+    static GLYPH_BOXES: RefCell<Vec<(FontInstance, GlyphBoxes)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The ink box of a run, in the run's coordinates (y down): what
+/// `TextItem::bbox` computes, with each glyph's outline read once per thread.
+/// `bbox` reads the outline of every glyph of every run and memoizes the run
+/// by hashing it whole; the runs checked (addresses, names) differ from one
+/// packet to the next, so that was most of these checks' time.
+fn ink_box(text: &TextItem) -> typst::layout::Rect {
+    GLYPH_BOXES.with_borrow_mut(|fonts| {
+        let at = match fonts.iter().position(|(font, _)| *font == text.font) {
+            Some(at) => at,
+            None => {
+                fonts.push((text.font.clone(), HashMap::new()));
+                fonts.len() - 1
+            }
+        };
+        let boxes = &mut fonts[at].1;
+        let font = &text.font;
+        let mut min = Point::splat(Abs::inf());
+        let mut max = Point::splat(-Abs::inf());
+        let mut cursor = Point::zero();
+        for glyph in &text.glyphs {
+            let advance = Point::new(glyph.x_advance.at(text.size), glyph.y_advance.at(text.size));
+            let offset = Point::new(glyph.x_offset.at(text.size), glyph.y_offset.at(text.size));
+            let rect = *boxes
+                .entry(glyph.id)
+                .or_insert_with(|| font.ttf().glyph_bounding_box(ttf_parser::GlyphId(glyph.id)));
+            if let Some(rect) = rect {
+                let pos = cursor + offset;
+                let a = pos
+                    + Point::new(
+                        font.to_em(rect.x_min).at(text.size),
+                        font.to_em(rect.y_min).at(text.size),
+                    );
+                let b = pos
+                    + Point::new(
+                        font.to_em(rect.x_max).at(text.size),
+                        font.to_em(rect.y_max).at(text.size),
+                    );
+                min = min.min(a).min(b);
+                max = max.max(a).max(b);
+            }
+            cursor += advance;
+        }
+        // Text runs are y-up; frames are y-down.
+        min.y *= -1.0;
+        max.y *= -1.0;
+        typst::layout::Rect::new(min, max)
+    })
 }
 
 impl Rect {
@@ -163,4 +230,63 @@ pub fn overshoot(inner: &Rect, outer: &Rect) -> Vec<String> {
     side(outer.y - inner.y, "too high");
     side(inner.bottom() - outer.bottom(), "too low");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::world::{Base, file_id};
+    use std::collections::BTreeMap;
+    use typst::foundations::Bytes;
+    use typst::layout::{Frame, FrameItem};
+    use typst::text::TextItem;
+    use typst_layout::PagedDocument;
+
+    fn texts<'a>(frame: &'a Frame, out: &mut Vec<&'a TextItem>) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => texts(&group.frame, out),
+                FrameItem::Text(text) => out.push(text),
+                _ => {}
+            }
+        }
+    }
+
+    /// The cached ink box is Typst's own, to the bit, for every run of the
+    /// sample letter and envelope (Latin, Cyrillic, bold, small sizes), and
+    /// again once every glyph box comes from the cache.
+    #[test]
+    fn ink_boxes_are_typsts_own() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let data = std::fs::read(dir.join("data.json")).unwrap();
+        let base = Base::new(dir.canonicalize().unwrap(), BTreeMap::new(), None);
+        let mut runs = 0;
+        for template in ["/letter.typ", "/envelope.typ"] {
+            let doc = base.doc(file_id(template), Bytes::new(data.clone()));
+            let document = typst::compile::<PagedDocument>(&doc).output.unwrap();
+            for page in document.pages() {
+                let mut items = vec![];
+                texts(&page.frame, &mut items);
+                runs += items.len();
+                for _ in 0..2 {
+                    for text in &items {
+                        assert_eq!(super::ink_box(text), text.bbox(), "{template}: {}", text.text);
+                    }
+                }
+            }
+        }
+        assert!(runs >= 40, "only {runs} runs");
+    }
+
+    /// Characters without a glyph are found inside groups, in order, and
+    /// only those.
+    #[test]
+    fn missing_glyphs_are_found_in_nested_frames() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let source = "#set page(width: 50mm, height: 30mm)\n#set text(font: \"Noto Sans\")\n#box[#rotate(10deg)[Aሰb]] ላ";
+        let extra = BTreeMap::from([("missing.typ".to_string(), Bytes::from_string(source))]);
+        let base = Base::new(dir.canonicalize().unwrap(), extra, None);
+        let doc = base.doc(file_id("/missing.typ"), Bytes::new(b"{}".to_vec()));
+        let document = typst::compile::<PagedDocument>(&doc).output.unwrap();
+        assert_eq!(super::missing_glyphs(&document.pages()[0].frame), vec!['ሰ', 'ላ']);
+    }
 }

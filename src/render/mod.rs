@@ -571,25 +571,20 @@ impl<'c> Renderer<'c> {
                     size.y.to_mm()
                 )));
             }
-            for run in checks::runs_near(&page.frame, &[]) {
-                for c in run.missing {
-                    if diags
-                        .iter()
-                        .any(|d: &Diag| d.message.contains(&format!("U+{:04X}", c as u32)))
-                    {
-                        continue;
-                    }
-                    let field = field_with(r, c)
-                        .map(|f| format!(" in the recipient's {f}"))
-                        .unwrap_or_default();
-                    diags.push(
-                        Diag::error(format!(
-                            "no font has a glyph for “{c}” (U+{:04X}){field}: it would print as an empty box",
-                            c as u32
-                        ))
-                        .hint(format!("on page {} of the {what}; letterpress uses only the fonts under fonts/", i + 1)),
-                    );
+            for c in checks::missing_glyphs(&page.frame) {
+                if diags.iter().any(|d: &Diag| d.message.contains(&format!("U+{:04X}", c as u32))) {
+                    continue;
                 }
+                let field = field_with(r, c)
+                    .map(|f| format!(" in the recipient's {f}"))
+                    .unwrap_or_default();
+                diags.push(
+                    Diag::error(format!(
+                        "no font has a glyph for “{c}” (U+{:04X}){field}: it would print as an empty box",
+                        c as u32
+                    ))
+                    .hint(format!("on page {} of the {what}; letterpress uses only the fonts under fonts/", i + 1)),
+                );
             }
         }
         diags
