@@ -37,6 +37,19 @@ struct Obj<'a> {
     refs: Vec<Ref>,
 }
 
+/// The objects of a file by number.
+struct Objects<'a>(Vec<Option<Obj<'a>>>);
+
+impl<'a> Objects<'a> {
+    fn get(&self, num: &u32) -> Option<&Obj<'a>> {
+        self.0.get(*num as usize)?.as_ref()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, &Obj<'a>)> {
+        self.0.iter().enumerate().filter_map(|(n, o)| Some((n as u32, o.as_ref()?)))
+    }
+}
+
 impl<'a> Obj<'a> {
     fn get(&self, key: &[u8]) -> Option<(usize, usize)> {
         self.entries.iter().find(|e| e.key == key).map(|e| e.value)
@@ -49,9 +62,13 @@ impl<'a> Obj<'a> {
 
 pub(super) fn prepare(pdf: &[u8]) -> Option<Piece> {
     let (offsets, trailer_at) = xref(pdf)?;
-    let mut objs: BTreeMap<u32, Obj> = BTreeMap::new();
-    for (&num, &offset) in &offsets {
-        objs.insert(num, object(pdf, offset, num)?);
+    let mut objs = Objects(Vec::with_capacity(offsets.len()));
+    for (num, offset) in offsets.iter().enumerate() {
+        let obj = match offset {
+            Some(offset) => Some(object(pdf, *offset, u32::try_from(num).ok()?)?),
+            None => None,
+        };
+        objs.0.push(obj);
     }
     let mut trailer_refs = vec![];
     let (_, trailer) = dict(pdf, skip_ws(pdf, trailer_at), &mut trailer_refs, 0)?;
@@ -73,7 +90,7 @@ pub(super) fn prepare(pdf: &[u8]) -> Option<Piece> {
     let dropped: BTreeSet<u32> = objs
         .iter()
         .filter(|(_, o)| matches!(type_of(pdf, o), Some(b"Pages" | b"Catalog")))
-        .map(|(n, _)| *n)
+        .map(|(n, _)| n)
         .collect();
     const SKIPPED: [&[u8]; 2] = [b"Parent", b"StructParents"];
     for id in &page_ids {
@@ -187,7 +204,7 @@ fn copy(
 /// Adds the `starts` and every object reachable from `refs` to `order`
 /// (each new group sorted by number), skipping what is `seen`.
 fn reach(
-    objs: &BTreeMap<u32, Obj>,
+    objs: &Objects,
     starts: &[u32],
     refs: &[u32],
     seen: &mut BTreeSet<u32>,
@@ -208,7 +225,7 @@ fn reach(
 
 fn collect_pages(
     pdf: &[u8],
-    objs: &BTreeMap<u32, Obj>,
+    objs: &Objects,
     node: u32,
     out: &mut Vec<u32>,
     depth: usize,
@@ -236,9 +253,10 @@ fn type_of<'a>(pdf: &'a [u8], obj: &Obj) -> Option<&'a [u8]> {
     pdf.get(start..end)?.strip_prefix(b"/")
 }
 
-/// The cross-reference table: object number → offset, and where the
-/// trailer dictionary starts.
-fn xref(pdf: &[u8]) -> Option<(BTreeMap<u32, usize>, usize)> {
+/// The cross-reference table: each object's offset by number (`None`: a
+/// free entry or a number not listed), and where the trailer dictionary
+/// starts.
+fn xref(pdf: &[u8]) -> Option<(Vec<Option<usize>>, usize)> {
     let tail = pdf.len().saturating_sub(64);
     let at = tail + find(&pdf[tail..], b"startxref")? + b"startxref".len();
     let start = skip_ws(pdf, at);
@@ -248,7 +266,7 @@ fn xref(pdf: &[u8]) -> Option<(BTreeMap<u32, usize>, usize)> {
         return None; // a cross-reference stream
     }
     i += 4;
-    let mut offsets = BTreeMap::new();
+    let mut offsets: Vec<Option<usize>> = vec![];
     loop {
         i = skip_ws(pdf, i);
         if pdf.get(i..)?.starts_with(b"trailer") {
@@ -263,7 +281,16 @@ fn xref(pdf: &[u8]) -> Option<(BTreeMap<u32, usize>, usize)> {
             let kind = skip_ws(pdf, next);
             match pdf.get(kind)? {
                 b'n' => {
-                    offsets.insert(u32::try_from(first + k).ok()?, offset);
+                    let num = first.checked_add(k)?;
+                    // Typst numbers its objects 1, 2, 3, …; a table with
+                    // gaps wider than the file is not one of its.
+                    if num > pdf.len() {
+                        return None;
+                    }
+                    if offsets.len() <= num {
+                        offsets.resize(num + 1, None);
+                    }
+                    offsets[num] = Some(offset);
                 }
                 b'f' => {}
                 _ => return None,
@@ -377,24 +404,24 @@ fn value(pdf: &[u8], i: usize, refs: &mut Vec<Ref>, depth: usize) -> Option<usiz
 }
 
 /// `N G R` starting at `i` (`end` is the end of `N`): the number and the end.
+/// The shape is checked before any number is read: most numbers in a PDF
+/// (widths, coordinates) are not references.
 fn reference(pdf: &[u8], i: usize, end: usize) -> Option<(u32, usize)> {
-    let num: u32 = int(&pdf[i..end])?;
     let g = plain_ws(pdf, end);
     let g_end = token_end(pdf, g);
     if g == end || g_end == g {
         return None;
     }
-    let _generation: u32 = int(&pdf[g..g_end])?;
     let r = plain_ws(pdf, g_end);
     if r == g_end || pdf.get(r) != Some(&b'R') {
         return None;
     }
     let after = r + 1;
-    match pdf.get(after) {
-        None => Some((num, after)),
-        Some(c) if is_ws(*c) || is_delim(*c) => Some((num, after)),
-        Some(_) => None,
+    if pdf.get(after).is_some_and(|c| !is_ws(*c) && !is_delim(*c)) {
+        return None;
     }
+    let _generation: u32 = int(&pdf[g..g_end])?;
+    Some((int(&pdf[i..end])?, after))
 }
 
 /// A literal string `( … )` at `i`: its end.
@@ -422,23 +449,52 @@ fn number_token(pdf: &[u8], i: usize) -> Option<(usize, usize)> {
     Some((int(pdf.get(i..end)?)?, end))
 }
 
-fn int<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
-    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+/// A non-negative integer written in decimal digits only.
+fn int<T: TryFrom<u64>>(bytes: &[u8]) -> Option<T> {
+    if bytes.is_empty() {
         return None;
     }
-    std::str::from_utf8(bytes).ok()?.parse().ok()
+    let mut n: u64 = 0;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    T::try_from(n).ok()
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// What each byte is to the PDF syntax: white space, a delimiter, or
+/// neither (part of a token).
+const WS: u8 = 1;
+const DELIM: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let ws = b"\0\t\n\x0c\r ";
+    let mut k = 0;
+    while k < ws.len() {
+        class[ws[k] as usize] = WS;
+        k += 1;
+    }
+    let delims = b"()<>[]{}/%";
+    let mut k = 0;
+    while k < delims.len() {
+        class[delims[k] as usize] = DELIM;
+        k += 1;
+    }
+    class
+};
+
 fn is_ws(c: u8) -> bool {
-    matches!(c, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+    CLASS[c as usize] == WS
 }
 
 fn is_delim(c: u8) -> bool {
-    matches!(c, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    CLASS[c as usize] == DELIM
 }
 
 /// Skips whitespace and comments.
@@ -455,18 +511,14 @@ fn skip_ws(pdf: &[u8], mut i: usize) -> usize {
 }
 
 /// Skips whitespace only.
-fn plain_ws(pdf: &[u8], mut i: usize) -> usize {
-    while i < pdf.len() && is_ws(pdf[i]) {
-        i += 1;
-    }
-    i
+fn plain_ws(pdf: &[u8], i: usize) -> usize {
+    let rest = pdf.get(i..).unwrap_or_default();
+    i + rest.iter().position(|c| !is_ws(*c)).unwrap_or(rest.len())
 }
 
-fn token_end(pdf: &[u8], mut i: usize) -> usize {
-    while i < pdf.len() && !is_ws(pdf[i]) && !is_delim(pdf[i]) {
-        i += 1;
-    }
-    i
+fn token_end(pdf: &[u8], i: usize) -> usize {
+    let rest = pdf.get(i..).unwrap_or_default();
+    i + rest.iter().position(|c| CLASS[*c as usize] != 0).unwrap_or(rest.len())
 }
 
 #[cfg(test)]
@@ -484,9 +536,29 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_ends_at_a_delimiter_and_fits_its_number() {
+        let mut refs = vec![];
+        let text = b"[3 0 R]";
+        assert_eq!(value(text, 0, &mut refs, 0), Some(text.len()));
+        assert_eq!(refs.iter().map(|r| (r.start, r.end, r.num)).collect::<Vec<_>>(), [(1, 6, 3)]);
+        for text in [&b"[3 0 Rx]"[..], b"[4294967296 0 R]", b"[3 -1 R]", b"[3 0\nR2]"] {
+            let mut refs = vec![];
+            assert!(value(text, 0, &mut refs, 0).is_none() || refs.is_empty(), "{text:?}");
+        }
+        assert_eq!(int::<u32>(b"4294967295"), Some(u32::MAX));
+        assert_eq!(int::<u32>(b"4294967296"), None);
+        assert_eq!(int::<u32>(b"+1"), None);
+        assert_eq!(int::<u32>(b""), None);
+    }
+
+    #[test]
     fn refuses_what_it_does_not_know() {
         let mut refs = vec![];
         assert_eq!(value(b"{1 add}", 0, &mut refs, 0), None);
         assert!(prepare(b"%PDF-1.7\nnot a pdf").is_none());
+        // An object number far beyond the file's size.
+        let huge =
+            b"%PDF-1.7\nxref\n99999999 1\n0000000009 00000 n \ntrailer\n<<>>\nstartxref\n9\n%%EOF";
+        assert!(xref(huge).is_none());
     }
 }
