@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
 
+use serde::{Deserialize, Serialize};
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -18,7 +19,7 @@ use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_kit::files::{FileLoader, FileStore};
-use typst_kit::fonts::FontStore;
+use typst_kit::fonts::{FontSource, FontStore};
 
 use crate::sandbox;
 
@@ -85,10 +86,26 @@ impl Base {
     /// (an inline body) and the campaign date as "today".
     pub fn new(dir: PathBuf, extra: BTreeMap<String, Bytes>, today: Option<Datetime>) -> Self {
         let mut fonts = FontStore::new();
-        for (_, data) in FONTS {
-            for font in Font::iter(Bytes::new(*data)) {
-                let info = font.info().clone();
-                fonts.push((font, info));
+        let known = known_faces();
+        for (name, data) in FONTS {
+            let data = Bytes::new(*data);
+            match known
+                .iter()
+                .find(|k| k.file == *name && Some(k.sha256.as_str()) == font_sha256(name))
+            {
+                Some(file) => {
+                    for (index, info) in &file.faces {
+                        fonts.push((Face { data: data.clone(), index: *index }, info.clone()));
+                    }
+                }
+                // A font changed since `fonts/faces.json` was written (a
+                // test says so): read its faces now.
+                None => {
+                    for font in Font::iter(data) {
+                        let info = font.info().clone();
+                        fonts.push((font, info));
+                    }
+                }
             }
         }
         let loader = Loader { dir, extra, read: Mutex::new(BTreeMap::new()) };
@@ -239,9 +256,83 @@ pub fn font_infos() -> Vec<FontInfo> {
         .collect()
 }
 
+/// What Typst knows of the faces of one built-in font file, written ahead
+/// of time to `fonts/faces.json`.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct FileFaces {
+    file: String,
+    /// The file's SHA-256: the entry holds only for these bytes.
+    sha256: String,
+    /// Each face's index in the file and its information.
+    faces: Vec<(u32, FontInfo)>,
+}
+
+/// Every face Typst can choose from (family, variant, the code points it
+/// covers) is read from `fonts/faces.json`; a face is parsed only when a
+/// document first uses it. Reading the faces' information from the fonts
+/// themselves took ~25 ms at every start, most of it sorting the code points
+/// of the CJK collections, which few campaigns use.
+fn known_faces() -> Vec<FileFaces> {
+    serde_json::from_str(include_str!("../../fonts/faces.json")).unwrap_or_default()
+}
+
+/// One face of a built-in font file, parsed on first use.
+struct Face {
+    data: Bytes,
+    index: u32,
+}
+
+impl FontSource for Face {
+    fn load(&self) -> Option<Font> {
+        Font::new(self.data.clone(), self.index)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The faces of the fonts as they are, for `fonts/faces.json`.
+    fn faces_of_the_fonts() -> Vec<FileFaces> {
+        FONTS
+            .iter()
+            .map(|(name, data)| FileFaces {
+                file: name.to_string(),
+                sha256: font_sha256(name).unwrap_or_default().to_string(),
+                faces: Font::iter(Bytes::new(*data))
+                    .map(|f| (f.index(), f.info().clone()))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// `fonts/faces.json` describes the fonts under `fonts/` as they are.
+    /// With `LETTERPRESS_WRITE_FACES=1` the test writes it anew.
+    #[test]
+    fn the_faces_file_matches_the_fonts() {
+        let faces = faces_of_the_fonts();
+        if std::env::var_os("LETTERPRESS_WRITE_FACES").is_some() {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts/faces.json");
+            let text = serde_json::to_string(&faces).unwrap();
+            std::fs::write(path, text + "\n").unwrap();
+            return;
+        }
+        assert!(
+            known_faces() == faces,
+            "fonts/faces.json is out of date: run `LETTERPRESS_WRITE_FACES=1 cargo test --release \
+             the_faces_file_matches_the_fonts` and commit it"
+        );
+        // Every face is there, and the store serves each one.
+        let base = Base::new(PathBuf::from("."), BTreeMap::new(), None);
+        let count: usize = faces.iter().map(|f| f.faces.len()).sum();
+        assert!(count > 10);
+        assert!(base.fonts.book().families().count() > 3);
+        for i in 0..count {
+            let font = base.fonts.font(i).unwrap();
+            assert_eq!(Some(font.info()), base.fonts.book().info(i));
+        }
+        assert!(base.fonts.font(count).is_none());
+    }
 
     #[test]
     fn font_hashes_from_the_build_match_the_embedded_fonts() {
