@@ -7,7 +7,6 @@
 //! glyphs the fonts do not have (drawn as empty boxes).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use typst::introspection::Tag;
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
@@ -124,8 +123,9 @@ pub fn missing_glyphs(frame: &Frame) -> Vec<char> {
     out
 }
 
-/// Each glyph's outline box (`None`: no ink), in font units.
-type GlyphBoxes = HashMap<u16, Option<ttf_parser::Rect>>;
+/// Each glyph's outline box by glyph id, in font units, once read (the
+/// inner `None`: the glyph has no ink).
+type GlyphBoxes = Vec<Option<Option<ttf_parser::Rect>>>;
 
 thread_local! {
     /// The glyph boxes of each font a thread has checked. A thread's fonts
@@ -143,7 +143,8 @@ fn ink_box(text: &TextItem) -> typst::layout::Rect {
         let at = match fonts.iter().position(|(font, _)| *font == text.font) {
             Some(at) => at,
             None => {
-                fonts.push((text.font.clone(), HashMap::new()));
+                let glyphs = usize::from(text.font.ttf().number_of_glyphs());
+                fonts.push((text.font.clone(), vec![None; glyphs]));
                 fonts.len() - 1
             }
         };
@@ -155,9 +156,13 @@ fn ink_box(text: &TextItem) -> typst::layout::Rect {
         for glyph in &text.glyphs {
             let advance = Point::new(glyph.x_advance.at(text.size), glyph.y_advance.at(text.size));
             let offset = Point::new(glyph.x_offset.at(text.size), glyph.y_offset.at(text.size));
-            let rect = *boxes
-                .entry(glyph.id)
-                .or_insert_with(|| font.ttf().glyph_bounding_box(ttf_parser::GlyphId(glyph.id)));
+            let id = usize::from(glyph.id);
+            if boxes.len() <= id {
+                boxes.resize(id + 1, None); // not in the font: no outline
+            }
+            let rect = *boxes[id].get_or_insert_with(|| {
+                font.ttf().glyph_bounding_box(ttf_parser::GlyphId(glyph.id))
+            });
             if let Some(rect) = rect {
                 let pos = cursor + offset;
                 let a = pos
