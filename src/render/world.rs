@@ -248,11 +248,21 @@ pub fn text_bytes(text: &str) -> Bytes {
     Bytes::from_string(text.to_string())
 }
 
-/// Font information of every built-in font, for `letterpress fonts`.
+/// Font information of every built-in font, read from the fonts, for
+/// `letterpress fonts`.
 pub fn font_infos() -> Vec<FontInfo> {
+    faces_of_the_fonts().into_iter().flat_map(|file| file.faces).map(|(_, info)| info).collect()
+}
+
+/// The faces of the fonts as they are (what `fonts/faces.json` holds).
+fn faces_of_the_fonts() -> Vec<FileFaces> {
     FONTS
         .iter()
-        .flat_map(|(_, data)| Font::iter(Bytes::new(*data)).map(|f| f.info().clone()))
+        .map(|(name, data)| FileFaces {
+            file: name.to_string(),
+            sha256: font_sha256(name).unwrap_or_default().to_string(),
+            faces: Font::iter(Bytes::new(*data)).map(|f| (f.index(), f.info().clone())).collect(),
+        })
         .collect()
 }
 
@@ -291,20 +301,6 @@ impl FontSource for Face {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The faces of the fonts as they are, for `fonts/faces.json`.
-    fn faces_of_the_fonts() -> Vec<FileFaces> {
-        FONTS
-            .iter()
-            .map(|(name, data)| FileFaces {
-                file: name.to_string(),
-                sha256: font_sha256(name).unwrap_or_default().to_string(),
-                faces: Font::iter(Bytes::new(*data))
-                    .map(|f| (f.index(), f.info().clone()))
-                    .collect(),
-            })
-            .collect()
-    }
 
     /// `fonts/faces.json` describes the fonts under `fonts/` as they are.
     /// With `LETTERPRESS_WRITE_FACES=1` the test writes it anew.
