@@ -108,19 +108,27 @@ fn walk(
 /// them as empty boxes), in drawing order.
 pub fn missing_glyphs(frame: &Frame) -> Vec<char> {
     let mut out = vec![];
+    each_text(frame, &mut |text| {
+        out.extend(
+            text.glyphs
+                .iter()
+                .filter(|g| g.id == 0)
+                .filter_map(|g| text.text.get(g.range()).and_then(|s| s.chars().next())),
+        )
+    });
+    out
+}
+
+/// Calls `f` with every run of text of a frame and the frames inside it, in
+/// drawing order.
+fn each_text<'a>(frame: &'a Frame, f: &mut dyn FnMut(&'a TextItem)) {
     for (_, item) in frame.items() {
         match item {
-            FrameItem::Group(group) => out.extend(missing_glyphs(&group.frame)),
-            FrameItem::Text(text) => out.extend(
-                text.glyphs
-                    .iter()
-                    .filter(|g| g.id == 0)
-                    .filter_map(|g| text.text.get(g.range()).and_then(|s| s.chars().next())),
-            ),
+            FrameItem::Group(group) => each_text(&group.frame, f),
+            FrameItem::Text(text) => f(text),
             _ => {}
         }
     }
-    out
 }
 
 /// Each glyph's outline box by glyph id, in font units, once read (the
@@ -242,36 +250,30 @@ mod tests {
     use super::super::world::{Base, file_id};
     use std::collections::BTreeMap;
     use typst::foundations::Bytes;
-    use typst::layout::{Frame, FrameItem};
-    use typst::text::TextItem;
     use typst_layout::PagedDocument;
 
-    fn texts<'a>(frame: &'a Frame, out: &mut Vec<&'a TextItem>) {
-        for (_, item) in frame.items() {
-            match item {
-                FrameItem::Group(group) => texts(&group.frame, out),
-                FrameItem::Text(text) => out.push(text),
-                _ => {}
-            }
-        }
-    }
-
     /// The cached ink box is Typst's own, to the bit, for every run of the
-    /// sample letter and envelope (Latin, Cyrillic, bold, small sizes), and
-    /// again once every glyph box comes from the cache.
+    /// sample letter and envelope and of a page with Cyrillic, Kazakh,
+    /// Hebrew and CJK text in bold, italic and small sizes, and again once
+    /// every glyph box comes from the cache.
     #[test]
     fn ink_boxes_are_typsts_own() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let data = std::fs::read(dir.join("data.json")).unwrap();
-        let base = Base::new(dir.canonicalize().unwrap(), BTreeMap::new(), None);
+        let scripts = "#set page(width: 100mm, height: 50mm)\n#set text(font: \"Noto Sans\")\n\
+                       Привет *Қазақстан* _Алматы_ #text(size: 6pt)[шалом שלום] 東京 *東京*";
+        let extra = BTreeMap::from([("scripts.typ".to_string(), Bytes::from_string(scripts))]);
+        let base = Base::new(dir.canonicalize().unwrap(), extra, None);
         let mut runs = 0;
-        for template in ["/letter.typ", "/envelope.typ"] {
+        let mut families = std::collections::BTreeSet::new();
+        for template in ["/letter.typ", "/envelope.typ", "/scripts.typ"] {
             let doc = base.doc(file_id(template), Bytes::new(data.clone()));
             let document = typst::compile::<PagedDocument>(&doc).output.unwrap();
             for page in document.pages() {
                 let mut items = vec![];
-                texts(&page.frame, &mut items);
+                super::each_text(&page.frame, &mut |text| items.push(text));
                 runs += items.len();
+                families.extend(items.iter().map(|t| t.font.font().info().family.clone()));
                 for _ in 0..2 {
                     for text in &items {
                         assert_eq!(super::ink_box(text), text.bbox(), "{template}: {}", text.text);
@@ -279,7 +281,10 @@ mod tests {
                 }
             }
         }
-        assert!(runs >= 40, "only {runs} runs");
+        assert!(runs >= 50, "only {runs} runs");
+        for family in ["Noto Sans", "Noto Sans Hebrew", "Noto Sans CJK JP"] {
+            assert!(families.contains(family), "no run in {family}: {families:?}");
+        }
     }
 
     /// Characters without a glyph are found inside groups, in order, and
