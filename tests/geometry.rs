@@ -509,3 +509,46 @@ fn paper_from_the_command_line_brings_its_own_layout_and_envelope() {
     };
     assert!(text.contains("layout `din5008-b` is drawn for a4 paper, not a5"), "{text}");
 }
+
+/// The size, in pt, of the first text run on the frame whose text contains
+/// `needle` (address lines join their words with no-break spaces).
+fn text_size(frame: &typst::layout::Frame, needle: &str) -> Option<f64> {
+    frame.items().find_map(|(_, item)| match item {
+        typst::layout::FrameItem::Group(group) => text_size(&group.frame, needle),
+        typst::layout::FrameItem::Text(text)
+            if text.text.replace("\u{a0}", " ").contains(needle) =>
+        {
+            Some(text.size.to_pt())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn the_address_takes_the_largest_size_that_fits_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sender, short) = people("DE");
+    // Seven lines: name, role, organisation, two street lines, city, country.
+    let long = r#"name = "Marie-Claire Dupont-Lefèvre"
+role = "Directrice des affaires européennes"
+organisation = "Ministère de l'Europe et des Affaires étrangères"
+address = { street = ["37 quai d'Orsay", "Bâtiment B, bureau 214"], postcode = "75007", city = "Paris", country = "FR" }"#;
+    let path = write(&dir, "", "", sender, &[short, long], "Hello.");
+    let c = load_with(&path, &Overrides::default());
+    let packets = typeset(&c);
+    let size = |p: &Packet, needle: &str| {
+        text_size(&p.letter.pages[0].frame, needle)
+            .unwrap_or_else(|| panic!("no run with {needle:?} on the first page"))
+    };
+    // DIN 5008's first size for a short address; the seven lines at 10 and
+    // 9.5 pt are taller than the window's 27.3 mm, at 9 pt they fit, so the
+    // address is set at 9 pt: neither the first size nor the last.
+    assert_eq!(size(&packets[0], "Heidestraße 17"), 10.0);
+    assert_eq!(size(&packets[1], "37 quai d'Orsay"), 9.0);
+    assert_eq!(size(&packets[1], "Marie-Claire"), 9.0);
+    let window = c.layout.recipient_zone();
+    for p in &packets {
+        let got = bbox(&p.letter.pages[0].frame, "lp-recipient", "address");
+        assert_inside(&got, &window, "address vs. zone");
+    }
+}
