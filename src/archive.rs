@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -126,8 +127,14 @@ pub struct Rebuild {
     pub written: Option<PathBuf>,
 }
 
-/// Builds the archive again from its own `source/` and compares.
-pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<Rebuild> {
+/// Builds the archive again from its own `source/` and compares. Setting
+/// `cancel` stops the rebuild, which then leaves nothing behind.
+pub fn rebuild(
+    path: &Path,
+    out_dir: Option<&Path>,
+    jobs: usize,
+    cancel: &'static AtomicBool,
+) -> DiagResult<Rebuild> {
     let archive = open(path)?;
     let root = archive.root.clone();
     let campaign_file = archive
@@ -181,7 +188,7 @@ pub fn rebuild(path: &Path, out_dir: Option<&Path>, jobs: usize) -> DiagResult<R
         epoch: archive.manifest.pointer("/campaign/source_date_epoch").and_then(Value::as_i64),
         // Threads: the library may run inside a program with other threads.
         processes: false,
-        cancel: None,
+        cancel: Some(cancel),
         progress: None,
         // An archive built with --keep-going is rebuilt the same way.
         keep_going: archive

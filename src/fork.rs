@@ -125,6 +125,8 @@ pub fn spawn(
         total: recipients.len(),
         early: BTreeMap::new(),
     };
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
     for _ in 0..jobs {
         let (read, write) = pipe()?;
         // Room for several packets in flight (the default is 64 KiB, less
@@ -141,6 +143,19 @@ pub fn spawn(
             return Err(std::io::Error::last_os_error());
         }
         if pid == 0 {
+            // A worker ends with the build: if the build is killed outright
+            // (SIGKILL leaves it no time to end its workers), the kernel
+            // ends them too, instead of leaving them to run on holding the
+            // build's output pipes. If it died before this was set, end now.
+            #[cfg(target_os = "linux")]
+            // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number;
+            // _exit ends this child at once, as `child` does.
+            unsafe {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+            }
             drop(read);
             // The other children's pipes and the parent's end of the task
             // pipe, inherited: let go of them, so that a child that dies is

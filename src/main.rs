@@ -45,10 +45,12 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    // Ctrl-C: stop taking new packets, drop the temporary zip, exit 1. If the
-    // handler cannot be installed the default (immediate exit) remains, and
-    // the temporary file is named so that it is recognisable.
-    let _ = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::Relaxed));
+    // Ctrl-C, for the commands that stop cleanly when asked (a build drops
+    // its temporary zip and exits 1); the others keep the default, an
+    // immediate exit, having nothing half-written to remove.
+    if matches!(cli.command, Command::Build(_) | Command::Check(_) | Command::Rebuild(_)) {
+        stop_when_interrupted();
+    }
     let (args, out, keep_going) = match &cli.command {
         Command::Build(build) => (&build.campaign, Some(build.output.clone()), build.keep_going),
         Command::Check(args) => (args, None, false),
@@ -81,6 +83,42 @@ fn main() -> ExitCode {
             eprintln!("{} — nothing was written", count(errors, "error"));
             ExitCode::from(1)
         }
+    }
+}
+
+/// Ctrl-C (and on Unix `kill` or a closed terminal: SIGTERM, SIGHUP) sets
+/// `CANCEL` instead of ending the process. If the handler cannot be
+/// installed the default (immediate exit) remains, and a build's temporary
+/// file is named so that it is recognisable.
+///
+/// On Unix a plain signal handler, not a thread waiting for the signal (the
+/// `ctrlc` crate's way): a build forks its worker processes, and a fork
+/// while another thread holds a lock, as that thread did for a moment while
+/// starting (mimalloc's, setting up its heap), leaves the lock held forever
+/// in the child, which then hangs at its first thread.
+fn stop_when_interrupted() {
+    #[cfg(unix)]
+    {
+        extern "C" fn interrupted(_: libc::c_int) {
+            // An atomic store is async-signal-safe.
+            CANCEL.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: a zeroed sigaction is valid (empty mask, no flags);
+            // the handler only stores to an atomic. SA_RESTART: reads,
+            // writes and waits resume after the signal instead of failing.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = interrupted as extern "C" fn(libc::c_int) as usize;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, std::ptr::null_mut());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::Relaxed));
     }
 }
 
@@ -241,7 +279,8 @@ fn verify(args: &args::ArchiveArgs) -> Result<bool, Vec<Diag>> {
 fn rebuild(args: &args::RebuildArgs) -> Result<bool, Vec<Diag>> {
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let report = letterpress::archive::rebuild(&args.archive.zip, args.output.as_deref(), jobs)?;
+    let report =
+        letterpress::archive::rebuild(&args.archive.zip, args.output.as_deref(), jobs, &CANCEL)?;
     if args.archive.format == Format::Json {
         let json = serde_json::json!({ "ok": report.identical, "report": report });
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());

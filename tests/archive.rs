@@ -732,6 +732,22 @@ mod stopping {
             .collect()
     }
 
+    /// The two worker processes of a two-job build, once both run; `None`
+    /// if they have not appeared after a minute or the build ended first.
+    fn two_workers(build: &mut std::process::Child) -> Option<Vec<i32>> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let workers = children(build.id());
+            if workers.len() == 2 {
+                return Some(workers);
+            }
+            if Instant::now() > deadline || matches!(build.try_wait(), Ok(Some(_))) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Starts a two-job build, waits until its two worker processes run and
     /// have had time to make packets, does `stop` to the build's pid and its
     /// workers', and returns the build's exit code and stderr.
@@ -745,21 +761,10 @@ mod stopping {
             .spawn()
             .unwrap();
         let pid = build.id();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let workers = loop {
-            let workers = children(pid);
-            if workers.len() == 2 {
-                break workers;
-            }
-            if Instant::now() > deadline || matches!(build.try_wait(), Ok(Some(_))) {
-                let _ = build.kill();
-                let output = build.wait_with_output().unwrap();
-                panic!(
-                    "no worker processes appeared:\n{}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(5));
+        let Some(workers) = two_workers(&mut build) else {
+            let _ = build.kill();
+            let output = build.wait_with_output().unwrap();
+            panic!("no worker processes appeared:\n{}", String::from_utf8_lossy(&output.stderr));
         };
         std::thread::sleep(Duration::from_millis(400));
         stop(pid as i32, &workers);
@@ -805,6 +810,99 @@ mod stopping {
             "{stderr}"
         );
         assert_eq!(files_in(&out), Vec::<String>::new(), "left behind");
+    }
+
+    /// Ctrl-C stops a rebuild as it stops a build (it used to be ignored
+    /// until the rebuild ended), and the rebuild leaves nothing behind: no
+    /// temporary folder with the unpacked sources, no zip.
+    #[test]
+    fn ctrl_c_stops_a_rebuild_and_leaves_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let campaign = long_campaign(&tmp.path().join("campaign"));
+        let out = tmp.path().join("out");
+        let built = Command::new(env!("CARGO_BIN_EXE_letterpress"))
+            .args(args!["build", &campaign, "-o", &out, "--quiet"])
+            .output()
+            .unwrap();
+        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+        let scratch = tmp.path().join("scratch");
+        std::fs::create_dir(&scratch).unwrap();
+        let again = tmp.path().join("again");
+        let rebuild = Command::new(env!("CARGO_BIN_EXE_letterpress"))
+            .args(args!["rebuild", out.join(format!("{ID}.zip")), "-o", &again, "--jobs", "1"])
+            .env("TMPDIR", &scratch)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Well into the rebuild (3,001 packets take seconds on one thread).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while files_in(&scratch).is_empty() {
+            assert!(Instant::now() < deadline, "the rebuild unpacked nothing");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        // SAFETY: signals the rebuild this test started.
+        unsafe { libc::kill(rebuild.id() as i32, libc::SIGINT) };
+        let output = rebuild.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("the build was interrupted; nothing was written"), "{stderr}");
+        assert_eq!(files_in(&scratch), Vec::<String>::new(), "left in the temporary folder");
+        assert_eq!(files_in(&again), Vec::<String>::new(), "left in the output folder");
+    }
+
+    /// Whether process `pid` has ended (gone, or a zombie not yet reaped by
+    /// whoever inherited it).
+    fn ended(pid: i32) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // "pid (comm) S ...": the state follows the last parenthesis.
+            Ok(stat) => {
+                stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z'))
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// A build killed outright (SIGKILL: no time to end its workers) takes
+    /// its workers with it, even one that is stopped or stuck and would
+    /// never notice that the build is gone; left running, it would also hold
+    /// the build's stdout and stderr open, and a caller reading them to the
+    /// end would wait forever.
+    #[test]
+    fn a_build_killed_outright_takes_its_workers_along() {
+        let tmp = tempfile::tempdir().unwrap();
+        let campaign = long_campaign(&tmp.path().join("campaign"));
+        let mut build = Command::new(env!("CARGO_BIN_EXE_letterpress"))
+            .args(args!["build", &campaign, "-o", tmp.path().join("out"), "--jobs", "2", "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = build.id();
+        let workers = two_workers(&mut build).expect("no worker processes appeared");
+        // SAFETY: signals processes this test started.
+        unsafe {
+            libc::kill(workers[0], libc::SIGSTOP);
+            libc::kill(pid as i32, libc::SIGKILL);
+        }
+        build.wait().unwrap();
+        let ends = |w: i32| {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while !ended(w) {
+                if Instant::now() > deadline {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            true
+        };
+        let left: Vec<i32> = workers.iter().copied().filter(|&w| !ends(w)).collect();
+        for &w in &left {
+            // SAFETY: cleans up after this test's own processes.
+            unsafe { libc::kill(w, libc::SIGKILL) };
+        }
+        assert!(left.is_empty(), "worker processes {left:?} outlived the build");
     }
 
     /// With no worker left to take the recipients still to hand out, the
