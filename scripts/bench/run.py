@@ -19,6 +19,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -604,10 +605,11 @@ def _py_worker(root, fonts, jobs):
     return len(jobs)
 
 
-def typst_loop(campaign, people, sample, work, procs_list=(1, 2)):
+def typst_loop(campaign, people, sample, work, runs=1, procs_list=(1, 2)):
     """Packets per second of stock Typst driven per recipient: the CLI once
     per document, or the Python binding with one compiler per template reused
-    in each of 1 and 2 processes. Every PDF is written to disk."""
+    in each of 1 and 2 processes, the best of `runs`. Every PDF is written to
+    disk."""
     from concurrent.futures import ProcessPoolExecutor
     compile_one, what = typst_runner()
     if compile_one is None:
@@ -638,15 +640,20 @@ def typst_loop(campaign, people, sample, work, procs_list=(1, 2)):
     result = {"tool": what, "sample": len(chosen), "rates": {}}
     fonts = str(ROOT / "fonts")
     if what.startswith("Python"):
+        result["runs"] = {}
         for procs in procs_list:
-            roots = [make_root(f"p{procs}-{k}") for k in range(procs)]
-            shares = [[(d, str(roots[k] / "out" / f"{i:05}"))
-                       for i, d in enumerate(datas) if i % procs == k] for k in range(procs)]
-            t = time.perf_counter()
-            with ProcessPoolExecutor(max_workers=procs) as pool:
-                done = sum(pool.map(_py_worker, [str(r) for r in roots], [fonts] * procs, shares))
-            wall = time.perf_counter() - t
-            result["rates"][procs] = done / wall
+            # Best of `runs`, as letterpress's builds are.
+            for _ in range(runs):
+                roots = [make_root(f"p{procs}-{k}") for k in range(procs)]
+                shares = [[(d, str(roots[k] / "out" / f"{i:05}"))
+                           for i, d in enumerate(datas) if i % procs == k] for k in range(procs)]
+                t = time.perf_counter()
+                with ProcessPoolExecutor(max_workers=procs) as pool:
+                    done = sum(pool.map(_py_worker, [str(r) for r in roots], [fonts] * procs,
+                                        shares))
+                wall = time.perf_counter() - t
+                result["runs"].setdefault(procs, []).append(done / wall)
+            result["rates"][procs] = max(result["runs"][procs])
     else:
         root = make_root("cli")
         t = time.perf_counter()
@@ -714,6 +721,8 @@ def main():
                     help="packets in the --jobs 1 run that measures the limit (default: %(default)s)")
     ap.add_argument("--limit-runs", type=int, default=3, metavar="K",
                     help="runs of the limit build; the fastest counts (default: %(default)s)")
+    ap.add_argument("--runs", type=int, default=3, metavar="K",
+                    help="builds per N; the fastest makes the row, all are listed (default: %(default)s)")
     ap.add_argument("--typst-sample", type=int, default=400, metavar="K",
                     help="recipients in the stock-Typst comparison, if Typst is installed (default: %(default)s)")
     ap.add_argument("--print-part-size", type=int, metavar="K",
@@ -728,8 +737,8 @@ def main():
         ap.error(f"--sizes must be positive integers separated by commas, not {args.sizes!r}")
     if args.jobs is not None and args.jobs < 1:
         ap.error("--jobs must be at least 1")
-    if args.limit_n < 1 or args.limit_runs < 1:
-        ap.error("--limit-n and --limit-runs must be at least 1")
+    if args.limit_n < 1 or args.limit_runs < 1 or args.runs < 1:
+        ap.error("--limit-n, --limit-runs and --runs must be at least 1")
 
     ensure_time()
     if not args.no_build:
@@ -779,24 +788,38 @@ def main():
             people = recipients(n, args.seed)
             path = write_campaign(work / f"bench-{n}", f"bench-{n}", people, args.print_part_size)
             campaigns[n] = (path, people)
-            print(f"N={n}: building …", file=sys.stderr, flush=True)
-            m = run_build(path, work / f"bench-{n}" / "out", args.jobs)
-            if m["packets"] != n:
-                raise BuildFailed(f"error: N={n} built {m['packets']} packets")
-            after = run_build(ref, work / "bench-limit" / "out", 1)
-            adjacent = min(warm(before), warm(after))
-            before = after
-            limit_rate = m["jobs"] / adjacent
-            m.update(n=n, packets_per_s=n / m["wall_s"], bytes_per_packet=m["zip_bytes"] / n,
-                     limit_packets_per_s=limit_rate, limit_s_per_packet=adjacent)
-            m["pct_of_limit"] = 100 * m["packets_per_s"] / limit_rate
+            # Best of a few, like the limit: the same build minutes apart
+            # differs by up to 15 % here. Every run is held to the limit runs
+            # right before and after it, and every run is listed.
+            runs = []
+            for k in range(args.runs):
+                print(f"N={n}: building ({k + 1} of {args.runs}) …", file=sys.stderr, flush=True)
+                m = run_build(path, work / f"bench-{n}" / "out", args.jobs)
+                if m["packets"] != n:
+                    raise BuildFailed(f"error: N={n} built {m['packets']} packets")
+                after = run_build(ref, work / "bench-limit" / "out", 1)
+                adjacent = min(warm(before), warm(after))
+                before = after
+                limit_rate = m["jobs"] / adjacent
+                m.update(n=n, packets_per_s=n / m["wall_s"], bytes_per_packet=m["zip_bytes"] / n,
+                         limit_packets_per_s=limit_rate, limit_s_per_packet=adjacent)
+                m["pct_of_limit"] = 100 * m["packets_per_s"] / limit_rate
+                runs.append(m)
+            m = max(runs, key=lambda r: r["packets_per_s"])
+            # Memory is the highest of all runs, not the fastest run's.
+            m["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+            m["runs"] = [{k: r[k] for k in ("wall_s", "packets_per_s", "pct_of_limit",
+                                             "limit_s_per_packet", "peak_rss_mib", "user_s",
+                                             "sys_s", "other_cores_busy")} for r in runs]
             by_country = {}
             for r in people:
                 c = r["address"]["country"]
                 by_country[c] = by_country.get(c, 0) + 1
             m["by_country"] = by_country
             rows.append(m)
-            print(f"N={n}: {m['wall_s']:.2f} s, {m['packets_per_s']:.1f} packets/s, "
+            rates = ", ".join(f"{r['packets_per_s']:.1f}" for r in runs)
+            print(f"N={n}: best {m['wall_s']:.2f} s, {m['packets_per_s']:.1f} packets/s "
+                  f"(runs: {rates}), "
                   f"peak memory {m['peak_rss_mib']:.0f} MiB, {m['warnings']} warnings", file=sys.stderr)
             if not args.keep:
                 shutil.rmtree(work / f"bench-{n}" / "out", ignore_errors=True)
@@ -808,7 +831,8 @@ def main():
         sys.exit(1)
 
     n0 = max(sizes)
-    typst, why = typst_loop(campaigns[n0][0], campaigns[n0][1], args.typst_sample, work)
+    typst, why = typst_loop(campaigns[n0][0], campaigns[n0][1], args.typst_sample, work,
+                            args.runs)
     print()
     print(table(rows))
     print()
@@ -825,6 +849,10 @@ def main():
               f"(other processes: {fmt_cores(r['other_cores_busy'])}); "
               f"writer busy {r['write_s']:.2f} s, workers waited for it {r['waited_s']:.2f} s; "
               f"memory at 25/50/75/100 % of the run: {rss_profile(r['rss_timeline'])} MiB")
+        print(f"N={r['n']}: all {len(r['runs'])} runs, packets/s (% of the limit around each): "
+              + ", ".join(f"{x['packets_per_s']:.1f} ({x['pct_of_limit']:.0f} % of "
+                          f"{r['jobs'] / x['limit_s_per_packet']:.0f})" for x in r["runs"])
+              + f"; median {statistics.median(x['pct_of_limit'] for x in r['runs']):.0f} %")
     print(f"machine: {os.cpu_count()} cores, load average {load} at start "
           f"(other work on the machine slows every number above)")
     if typst:
@@ -832,7 +860,9 @@ def main():
             print(f"stock Typst per recipient ({typst['tool']}, {typst['sample']} recipients of "
                   f"N={n0}, {procs} process{'es' if procs > 1 else ''}"
                   f"{', one compiler per template reused' if 'Python' in typst['tool'] else ''}, "
-                  f"every PDF written): {rate:.1f} packets/s")
+                  f"every PDF written): {rate:.1f} packets/s"
+                  + (f" (best of {', '.join(f'{x:.1f}' for x in typst['runs'][procs])})"
+                     if len(typst.get("runs", {}).get(procs, [])) > 1 else ""))
         best = max(typst["rates"].values())
         typst["ratios"] = {r["n"]: r["packets_per_s"] / best for r in rows}
         print("letterpress build ÷ its best: " + ", ".join(
