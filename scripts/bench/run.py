@@ -611,6 +611,8 @@ def typst_loop(campaign, people, sample, work, runs=1, procs_list=(1, 2)):
     in each of 1 and 2 processes, the best of `runs`. Every PDF is written to
     disk."""
     from concurrent.futures import ProcessPoolExecutor
+    if sample <= 0:
+        return None, "--typst-sample 0"
     compile_one, what = typst_runner()
     if compile_one is None:
         return None, what
@@ -724,7 +726,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3, metavar="K",
                     help="builds per N; the fastest makes the row, all are listed (default: %(default)s)")
     ap.add_argument("--typst-sample", type=int, default=400, metavar="K",
-                    help="recipients in the stock-Typst comparison, if Typst is installed (default: %(default)s)")
+                    help="recipients in the stock-Typst comparison, if Typst is installed; 0 skips it (default: %(default)s)")
     ap.add_argument("--print-part-size", type=int, metavar="K",
                     help="set [campaign] print_part_size (default: letterpress's)")
     ap.add_argument("--no-build", action="store_true",
