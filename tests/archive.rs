@@ -881,6 +881,10 @@ mod stopping {
             .unwrap();
         let pid = build.id();
         let workers = two_workers(&mut build).expect("no worker processes appeared");
+        // Stopped in its first microseconds, a worker would not yet have
+        // asked to die with the build (nothing can ask for it sooner); one
+        // stuck while typesetting has.
+        std::thread::sleep(Duration::from_millis(300));
         // SAFETY: signals processes this test started.
         unsafe {
             libc::kill(workers[0], libc::SIGSTOP);
