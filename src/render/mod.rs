@@ -4,6 +4,7 @@
 //! shared by every worker thread; each document only adds its data file.
 
 pub mod checks;
+mod fit;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -93,6 +94,11 @@ pub struct Renderer<'c> {
     labels_id: FileId,
     timestamp: Option<Timestamp>,
     standards: typst_pdf::PdfStandards,
+    /// Works out the address block's size where the font's metrics settle it.
+    fit: Option<fit::AddressFit>,
+    /// The box the letter's address block fits (mm): the width from its
+    /// indent to the window's edge, the window's height below the air on top.
+    address_box: (f64, f64),
 }
 
 impl<'c> Renderer<'c> {
@@ -105,6 +111,10 @@ impl<'c> Renderer<'c> {
         let today = world::datetime(campaign.date);
         let base = Base::new(campaign.dir.clone(), extra, today);
         let (geometry, areas) = geometry(campaign);
+        let address_box = (
+            geometry["address_width"].as_f64().unwrap_or_default(),
+            areas.letter_recipient.h - fit::AIR,
+        );
         let timestamp = match epoch {
             Some(secs) => epoch_datetime(secs),
             None => {
@@ -130,6 +140,8 @@ impl<'c> Renderer<'c> {
             labels_id: file_id(&format!("/{TEMPLATE_DIR}/labels.typ")),
             timestamp,
             standards,
+            fit: fit::AddressFit::new(),
+            address_box,
         }
     }
 
@@ -199,6 +211,9 @@ impl<'c> Renderer<'c> {
                 "organisation": r.organisation(),
                 "salutation": r.salutation(),
                 "address": r.address_lines,
+                "address_size": self.fit.as_ref().and_then(|fit| {
+                    fit.size(r.address_lines.iter(), self.address_box.0, self.address_box.1)
+                }),
                 "country": r.country.code,
                 "international": international,
                 "extra": r.extra,
@@ -980,7 +995,7 @@ mod tests {
         shape(&sample, "", &mut b);
         assert_eq!(
             a, b,
-            "regenerate templates/data.json with `letterpress data` (see templates/README.md)"
+            "regenerate templates/data.json with `letterpress data` (see README.md, Templates)"
         );
     }
 }
