@@ -39,7 +39,7 @@ const WIDTH_SHARE: f64 = 0.8;
 /// there are.
 const SLACK: f64 = 0.01;
 const PT_PER_MM: f64 = 72.0 / 25.4;
-/// The air (mm) letter.typ keeps above the address, inside the window.
+/// The air (mm) letter.typ and labels.typ keep above the address.
 pub const AIR: f64 = 1.2;
 
 /// Noto Sans's metrics, read once per build.
@@ -180,36 +180,48 @@ mod tests {
         assert_eq!(fit.size(lines(&[("A", true), (" ", false)]).iter(), W, H), None);
     }
 
-    /// The letter's PDF for the sample data with an address, a window and a
-    /// given size or none (then the template measures).
-    fn letter(
+    /// The PDF of a letter (`letter.typ` and `data.json`) or a label sheet
+    /// (`labels.typ` and `labels.json`, its first label) for an address in a
+    /// box of `box_` mm at a given size or none (then the template measures).
+    fn pdf(
         base: &Base,
-        data: &Value,
+        template: &str,
         lines: &[(&str, bool)],
         box_: (f64, f64),
         size: Option<f64>,
     ) -> Vec<u8> {
-        let mut data = data.clone();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let sample = if template == "letter" { "data.json" } else { "labels.json" };
+        let mut data: Value =
+            serde_json::from_slice(&std::fs::read(dir.join(sample)).unwrap()).unwrap();
         let address: Vec<Value> =
             lines.iter().map(|&(text, wrap)| json!({ "text": text, "wrap": wrap })).collect();
-        data["recipient"]["address"] = json!(address);
-        data["recipient"]["address_size"] = json!(size);
-        data["geometry"]["address_width"] = json!(box_.0);
-        data["geometry"]["recipient_area"]["h"] = json!(box_.1 + AIR);
-        let doc = base.doc(file_id("/letter.typ"), Bytes::new(serde_json::to_vec(&data).unwrap()));
+        let item = if template == "letter" {
+            data["geometry"]["address_width"] = json!(box_.0);
+            data["geometry"]["recipient_area"]["h"] = json!(box_.1 + AIR);
+            &mut data["recipient"]
+        } else {
+            data["labels"].as_array_mut().unwrap().truncate(1);
+            let label = &mut data["labels"][0];
+            label["area"]["w"] = json!(box_.0);
+            label["area"]["h"] = json!(box_.1 + AIR);
+            label
+        };
+        item["address"] = json!(address);
+        item["address_size"] = json!(size);
+        let main = file_id(&format!("/{template}.typ"));
+        let doc = base.doc(main, Bytes::new(serde_json::to_vec(&data).unwrap()));
         let document = typst::compile::<PagedDocument>(&doc).output.unwrap();
         typst_pdf::pdf(&document, &Default::default()).unwrap()
     }
 
-    /// Wherever a size is worked out, the letter is the one measuring gives,
-    /// to the byte. The windows tried are the tightest the arithmetic accepts
+    /// Wherever a size is worked out, the letter and the label are the ones
+    /// measuring gives, to the byte. The windows tried are the tightest the arithmetic accepts
     /// for each size and line count (just above each boundary it draws), at
     /// the sample's width and at the narrowest it accepts.
     #[test]
-    fn a_worked_out_size_gives_the_letter_that_measuring_gives() {
+    fn a_worked_out_size_gives_the_pdf_that_measuring_gives() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        let data: Value =
-            serde_json::from_slice(&std::fs::read(dir.join("data.json")).unwrap()).unwrap();
         let base = Base::new(dir.canonicalize().unwrap(), Default::default(), None);
         let fit = AddressFit::new().unwrap();
         let pool = [
@@ -252,12 +264,14 @@ mod tests {
             assert!(cases.iter().any(|c| c.2 == Some(size)), "no case at {size} pt");
         }
         for (lines, box_, size) in &cases {
-            assert_eq!(
-                letter(&base, &data, lines, *box_, *size),
-                letter(&base, &data, lines, *box_, None),
-                "{} lines in {box_:?} at {size:?} pt",
-                lines.len()
-            );
+            for template in ["letter", "labels"] {
+                assert_eq!(
+                    pdf(&base, template, lines, *box_, *size),
+                    pdf(&base, template, lines, *box_, None),
+                    "{template}: {} lines in {box_:?} at {size:?} pt",
+                    lines.len()
+                );
+            }
         }
         assert!(cases.len() >= 60, "only {} cases", cases.len());
     }

@@ -211,15 +211,19 @@ impl<'c> Renderer<'c> {
                 "organisation": r.organisation(),
                 "salutation": r.salutation(),
                 "address": r.address_lines,
-                "address_size": self.fit.as_ref().and_then(|fit| {
-                    fit.size(r.address_lines.iter(), self.address_box.0, self.address_box.1)
-                }),
+                "address_size": self.address_size(r, self.address_box.0, self.address_box.1),
                 "country": r.country.code,
                 "international": international,
                 "extra": r.extra,
             },
             "geometry": self.geometry_for(env, &r.country.code),
         })
+    }
+
+    /// The size (pt) of `r`'s address block in a box of `width` × `height`
+    /// mm, where the font's metrics settle it (see `fit.rs`).
+    fn address_size(&self, r: &Recipient, width: f64, height: f64) -> Option<f64> {
+        self.fit.as_ref()?.size(r.address_lines.iter(), width, height)
     }
 
     /// The geometry with the envelope's part for a destination.
@@ -318,13 +322,15 @@ impl<'c> Renderer<'c> {
             .iter()
             .enumerate()
             .map(|(i, r)| {
+                let area = sheet.safe_area(i);
                 json!({
                     "id": r.id(),
                     "number": r.number,
                     "page": i / per_sheet,
                     "cell": sheet.cell(i),
-                    "area": sheet.safe_area(i),
+                    "area": area,
                     "address": r.address_lines,
+                    "address_size": self.address_size(r, area.w, area.h - fit::AIR),
                 })
             })
             .collect();
