@@ -126,6 +126,7 @@ pub fn spawn(
         early: BTreeMap::new(),
     };
     // SAFETY: getpid has no preconditions.
+    #[cfg(target_os = "linux")]
     let parent = unsafe { libc::getpid() };
     for _ in 0..jobs {
         let (read, write) = pipe()?;

@@ -180,20 +180,19 @@ mod tests {
         assert_eq!(fit.size(lines(&[("A", true), (" ", false)]).iter(), W, H), None);
     }
 
-    /// The PDF of a letter (`letter.typ` and `data.json`) or a label sheet
-    /// (`labels.typ` and `labels.json`, its first label) for an address in a
-    /// box of `box_` mm at a given size or none (then the template measures).
+    /// The PDF of a letter (`letter.typ` and its sample data) or a label
+    /// sheet (`labels.typ` and its sample, first label only) for an address
+    /// in a box of `box_` mm at a given size or none (then the template
+    /// measures).
     fn pdf(
         base: &Base,
         template: &str,
+        sample: &Value,
         lines: &[(&str, bool)],
         box_: (f64, f64),
         size: Option<f64>,
     ) -> Vec<u8> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        let sample = if template == "letter" { "data.json" } else { "labels.json" };
-        let mut data: Value =
-            serde_json::from_slice(&std::fs::read(dir.join(sample)).unwrap()).unwrap();
+        let mut data = sample.clone();
         let address: Vec<Value> =
             lines.iter().map(|&(text, wrap)| json!({ "text": text, "wrap": wrap })).collect();
         let item = if template == "letter" {
@@ -216,13 +215,18 @@ mod tests {
     }
 
     /// Wherever a size is worked out, the letter and the label are the ones
-    /// measuring gives, to the byte. The windows tried are the tightest the arithmetic accepts
-    /// for each size and line count (just above each boundary it draws), at
-    /// the sample's width and at the narrowest it accepts.
+    /// measuring gives, to the byte. The windows tried are the tightest the
+    /// arithmetic accepts for each size and line count (just above each
+    /// boundary it draws), at the sample's width and at the narrowest it
+    /// accepts.
     #[test]
     fn a_worked_out_size_gives_the_pdf_that_measuring_gives() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let base = Base::new(dir.canonicalize().unwrap(), Default::default(), None);
+        let sample = |name: &str| -> Value {
+            serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
+        };
+        let samples = [("letter", sample("data.json")), ("labels", sample("labels.json"))];
         let fit = AddressFit::new().unwrap();
         let pool = [
             ("Ñandú Éxito-Ångström", true),
@@ -264,10 +268,10 @@ mod tests {
             assert!(cases.iter().any(|c| c.2 == Some(size)), "no case at {size} pt");
         }
         for (lines, box_, size) in &cases {
-            for template in ["letter", "labels"] {
+            for (template, sample) in &samples {
                 assert_eq!(
-                    pdf(&base, template, lines, *box_, *size),
-                    pdf(&base, template, lines, *box_, None),
+                    pdf(&base, template, sample, lines, *box_, *size),
+                    pdf(&base, template, sample, lines, *box_, None),
                     "{template}: {} lines in {box_:?} at {size:?} pt",
                     lines.len()
                 );

@@ -975,6 +975,34 @@ mod tests {
         assert_eq!(a, b, "templates/labels.json is out of step with Renderer::labels_data");
     }
 
+    /// The renderer hands the templates a worked-out address size where the
+    /// font's metrics settle it, for the letter and for labels, each in its
+    /// own box, and none where they do not. Elihanuly's six lines fit the
+    /// letter's window at 10 pt, but his role is too long a line for a
+    /// 57.5 mm label to be sure it does not wrap; the Prosecutor General's
+    /// role is, for the window too; Jan Novák's short lines fit a label.
+    #[test]
+    fn the_data_carries_the_address_size_where_it_is_known() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let load = |name: &str| {
+            crate::campaign::load(&root.join("campaigns").join(name), &Default::default()).unwrap()
+        };
+        let (reference, members) = (load("semenova-2018.toml"), load("members.toml"));
+        let find = |c: &'_ crate::campaign::Campaign, id: &str| {
+            c.recipients.iter().position(|r| r.id() == id).unwrap()
+        };
+        let sheet = &crate::postal::labels::AVERY_L7160;
+        let renderer = super::Renderer::new(&reference, None);
+        let elihanuly = &reference.recipients[find(&reference, "elihanuly")];
+        let prosecutor = &reference.recipients[find(&reference, "kozhamzharov")];
+        assert_eq!(renderer.data(elihanuly)["recipient"]["address_size"], 10.0);
+        assert!(renderer.data(prosecutor)["recipient"]["address_size"].is_null());
+        assert!(renderer.labels_data(sheet, &[elihanuly])["labels"][0]["address_size"].is_null());
+        let renderer = super::Renderer::new(&members, None);
+        let novak = &members.recipients[find(&members, "jan-novak")];
+        assert_eq!(renderer.labels_data(sheet, &[novak])["labels"][0]["address_size"], 10.0);
+    }
+
     /// The sample data has exactly the shape letterpress hands the templates,
     /// so a template that works against it works in a build.
     #[test]
