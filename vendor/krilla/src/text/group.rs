@@ -105,10 +105,8 @@ where
         where
             U: Glyph,
         {
-            let (identifier, pdf_glyph) =
-                font_container.add_glyph(ColoredGlyph::new(g.glyph_id(), context_color));
-            let pdf_font = font_container
-                .get_from_identifier_mut(identifier.clone())
+            let (pdf_font, pdf_glyph) = font_container
+                .add_glyph_to_font(ColoredGlyph::new(g.glyph_id(), context_color))
                 .unwrap();
 
             let range = g.text_range().clone();
@@ -325,28 +323,30 @@ where
     fn next(&mut self) -> Option<Self::Item> {
         // Guarantees: All glyphs in `head` have the font identifier that is given in
         // `props`, the same size and the same y offset.
+        // letterpress: the glyphs' font identifiers are compared borrowed;
+        // only the group's is cloned (was one clone per glyph).
         let (head, tail, props) = {
             let mut count = 1;
 
+            let container = self.font_container.borrow();
+            let identifier = |g: &T| {
+                // Safe because we've already added all glyphs in the text spanner.
+                container
+                    .font_identifier_ref(ColoredGlyph::new(g.glyph_id(), self.context_color))
+                    .unwrap()
+            };
             let mut iter = self.slice.iter();
-            let first = get_glyph_props(
-                iter.next()?,
-                self.context_color,
-                &mut self.font_container.borrow_mut(),
-            );
+            let first_glyph = iter.next()?;
+            let first_identifier = identifier(first_glyph);
+            let first_y_offset = first_glyph.y_offset(1.0);
+            let first_y_advance = first_glyph.y_advance(1.0);
 
             for next in iter {
-                let temp_glyph = get_glyph_props(
-                    next,
-                    self.context_color,
-                    &mut self.font_container.borrow_mut(),
-                );
-
                 // If either of those is different, we need to start a new subrun.
-                if first.font_identifier != temp_glyph.font_identifier
-                    || first.y_offset != temp_glyph.y_offset
-                    || first.y_advance != 0.0
-                    || temp_glyph.y_advance != 0.0
+                if first_identifier != identifier(next)
+                    || first_y_offset != next.y_offset(1.0)
+                    || first_y_advance != 0.0
+                    || next.y_advance(1.0) != 0.0
                 {
                     break;
                 }
@@ -354,6 +354,11 @@ where
                 count += 1;
             }
 
+            let first = GlyphProps {
+                font_identifier: first_identifier.clone(),
+                y_offset: first_y_offset,
+                y_advance: first_y_advance,
+            };
             let (head, tail) = self.slice.split_at(count);
             (head, tail, first)
         };
@@ -370,26 +375,6 @@ pub(crate) struct GlyphProps {
     font_identifier: FontIdentifier,
     y_offset: f32,
     y_advance: f32,
-}
-
-pub(crate) fn get_glyph_props<U>(
-    g: &U,
-    context_color: rgb::Color,
-    font_container: &mut FontContainer,
-) -> GlyphProps
-where
-    U: Glyph,
-{
-    // Safe because we've already added all glyphs in the text spanner.
-    let font_identifier = font_container
-        .font_identifier(ColoredGlyph::new(g.glyph_id(), context_color))
-        .unwrap();
-
-    GlyphProps {
-        font_identifier,
-        y_offset: g.y_offset(1.0),
-        y_advance: g.y_advance(1.0),
-    }
 }
 
 pub fn use_text_spanner(
@@ -443,10 +428,8 @@ fn check_text_span_prop(
     font_container: &mut FontContainer,
     do_text_span: &mut bool,
 ) {
-    let (identifier, pdf_glyph) =
-        font_container.add_glyph(ColoredGlyph::new(glyph.glyph_id(), context_color));
-    let pdf_font = font_container
-        .get_from_identifier_mut(identifier.clone())
+    let (pdf_font, pdf_glyph) = font_container
+        .add_glyph_to_font(ColoredGlyph::new(glyph.glyph_id(), context_color))
         .unwrap();
 
     let range = glyph.text_range().clone();

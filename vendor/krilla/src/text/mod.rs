@@ -79,21 +79,41 @@ impl FontContainer {
         &self.cid_font
     }
 
+    /// letterpress: the font identifier of a glyph added before, borrowed
+    /// (`font_identifier` clones it).
     #[inline]
-    pub(crate) fn font_identifier(&self, glyph: ColoredGlyph) -> Option<FontIdentifier> {
+    pub(crate) fn font_identifier_ref(&self, glyph: ColoredGlyph) -> Option<&FontIdentifier> {
         let (id, _) = self
             .cid_cache
             .get(&glyph.glyph_id.to_u32())
             .or_else(|| self.type3_cache.get(&glyph.to_owned()))?;
-        Some(id.clone())
+        Some(id)
+    }
+
+    /// letterpress: `add_glyph` and then `get_from_identifier_mut` with the
+    /// identifier it returns, without cloning the identifier for a glyph that
+    /// is already in the CID font (every glyph in `cid_cache` is).
+    #[inline]
+    pub(crate) fn add_glyph_to_font(
+        &mut self,
+        glyph: ColoredGlyph,
+    ) -> Option<(&mut dyn PdfFont, PDFGlyph)> {
+        if let Some((_, pdf_glyph)) = self.cid_cache.get(&glyph.glyph_id.to_u32()) {
+            let pdf_glyph = *pdf_glyph;
+            return Some((&mut self.cid_font, pdf_glyph));
+        }
+        let (identifier, pdf_glyph) = self.add_glyph(glyph);
+        Some((self.get_from_identifier_mut(&identifier)?, pdf_glyph))
     }
 
     #[inline]
     pub(crate) fn get_from_identifier_mut(
         &mut self,
-        font_identifier: FontIdentifier,
+        font_identifier: &FontIdentifier,
     ) -> Option<&mut dyn PdfFont> {
-        if self.cid_font.identifier() == font_identifier {
+        // letterpress: compared in place (was `self.cid_font.identifier() ==
+        // font_identifier`, which cloned the font for every glyph).
+        if self.cid_font.is_identified_by(font_identifier) {
             Some(&mut self.cid_font)
         } else {
             // If the identifier doesn't match either of CID or Type3, this will
@@ -105,9 +125,9 @@ impl FontContainer {
     #[inline]
     pub(crate) fn get_from_identifier(
         &self,
-        font_identifier: FontIdentifier,
+        font_identifier: &FontIdentifier,
     ) -> Option<&dyn PdfFont> {
-        if self.cid_font.identifier() == font_identifier {
+        if self.cid_font.is_identified_by(font_identifier) {
             Some(&self.cid_font)
         } else {
             // If the identifier doesn't match either of CID or Type3, this will
