@@ -605,11 +605,11 @@ def _py_worker(root, fonts, jobs):
     return len(jobs)
 
 
-def typst_loop(campaign, people, sample, work, runs=1, procs_list=(1, 2)):
+def typst_loop(campaign, people, sample, work, runs=1, procs_list=(1, 2), cache=None):
     """Packets per second of stock Typst driven per recipient: the CLI once
     per document, or the Python binding with one compiler per template reused
     in each of 1 and 2 processes, the best of `runs`. Every PDF is written to
-    disk."""
+    disk. `cache` (a dict) keeps the sample's data between calls."""
     from concurrent.futures import ProcessPoolExecutor
     if sample <= 0:
         return None, "--typst-sample 0"
@@ -618,13 +618,17 @@ def typst_loop(campaign, people, sample, work, runs=1, procs_list=(1, 2)):
         return None, what
     step = max(1, len(people) // sample)
     chosen = people[::step][:sample]
-    datas = []
-    for r in chosen:  # `letterpress data` is not timed
-        proc = subprocess.run([str(BINARY), "data", str(campaign), "--recipient", r["id"]],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            return None, f"`letterpress data` failed: {proc.stderr.strip()[-500:]}"
-        datas.append(proc.stdout)
+    datas = cache.get("datas") if cache is not None else None
+    if datas is None:
+        datas = []
+        for r in chosen:  # `letterpress data` is not timed
+            proc = subprocess.run([str(BINARY), "data", str(campaign), "--recipient", r["id"]],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                return None, f"`letterpress data` failed: {proc.stderr.strip()[-500:]}"
+            datas.append(proc.stdout)
+        if cache is not None:
+            cache["datas"] = datas
     body_rel = json.loads(datas[0])["letter"]["body"].lstrip("/")
 
     def make_root(name):
@@ -727,6 +731,10 @@ def main():
                     help="builds per N; the fastest makes the row, all are listed (default: %(default)s)")
     ap.add_argument("--typst-sample", type=int, default=400, metavar="K",
                     help="recipients in the stock-Typst comparison, if Typst is installed; 0 skips it (default: %(default)s)")
+    ap.add_argument("--pairs", type=int, default=0, metavar="K",
+                    help="after the table, K pairs of the Python loop (2 processes) and a build of the "
+                         "largest N right after it, each pair's ratio listed: the machine's speed "
+                         "drifts less within a pair than across the whole run (default: %(default)s)")
     ap.add_argument("--print-part-size", type=int, metavar="K",
                     help="set [campaign] print_part_size (default: letterpress's)")
     ap.add_argument("--no-build", action="store_true",
@@ -741,6 +749,8 @@ def main():
         ap.error("--jobs must be at least 1")
     if args.limit_n < 1 or args.limit_runs < 1 or args.runs < 1:
         ap.error("--limit-n, --limit-runs and --runs must be at least 1")
+    if args.pairs < 0:
+        ap.error("--pairs must be 0 or more")
 
     ensure_time()
     if not args.no_build:
@@ -833,8 +843,28 @@ def main():
         sys.exit(1)
 
     n0 = max(sizes)
+    cache = {}
     typst, why = typst_loop(campaigns[n0][0], campaigns[n0][1], args.typst_sample, work,
-                            args.runs)
+                            args.runs, cache=cache)
+    pairs = []
+    if typst and "Python" in typst["tool"]:
+        for k in range(args.pairs):
+            print(f"pair {k + 1} of {args.pairs}: Python loop, then N={n0} …", file=sys.stderr,
+                  flush=True)
+            py, _ = typst_loop(campaigns[n0][0], campaigns[n0][1], args.typst_sample, work, 1,
+                               (2,), cache=cache)
+            if not py:
+                break
+            try:
+                m = run_build(campaigns[n0][0], work / f"bench-{n0}" / "out", args.jobs)
+            except BuildFailed as err:
+                print(err, file=sys.stderr)
+                break
+            lp = n0 / m["wall_s"]
+            pairs.append({"python_2_procs": py["rates"][2], "letterpress": lp,
+                          "ratio": lp / py["rates"][2]})
+        if typst is not None:
+            typst["pairs"] = pairs
     print()
     print(table(rows))
     print()
@@ -869,6 +899,11 @@ def main():
         typst["ratios"] = {r["n"]: r["packets_per_s"] / best for r in rows}
         print("letterpress build ÷ its best: " + ", ".join(
             f"N={n}: {x:.2f}×" for n, x in typst["ratios"].items()))
+        if pairs:
+            print(f"in pairs (Python loop in 2 processes, then N={n0} right after): " + ", ".join(
+                f"{p['python_2_procs']:.1f} / {p['letterpress']:.1f} packets/s = "
+                f"{p['ratio']:.2f}×" for p in pairs)
+                + f"; median {statistics.median(p['ratio'] for p in pairs):.2f}×")
     else:
         print(f"stock Typst comparison skipped: {why}")
 

@@ -80,7 +80,7 @@ impl FontContainer {
     }
 
     /// letterpress: the font identifier of a glyph added before, borrowed
-    /// (`font_identifier` clones it).
+    /// (krilla's `font_identifier`, which this replaces, returned a clone).
     #[inline]
     pub(crate) fn font_identifier_ref(&self, glyph: ColoredGlyph) -> Option<&FontIdentifier> {
         let (id, _) = self
