@@ -863,8 +863,9 @@ def main():
             lp = n0 / m["wall_s"]
             pairs.append({"python_2_procs": py["rates"][2], "letterpress": lp,
                           "ratio": lp / py["rates"][2]})
-        if typst is not None:
-            typst["pairs"] = pairs
+        typst["pairs"] = pairs
+    elif args.pairs:
+        print("--pairs skipped: it needs the Python package `typst`", file=sys.stderr)
     print()
     print(table(rows))
     print()
