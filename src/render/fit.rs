@@ -49,6 +49,10 @@ pub struct AddressFit {
     units: f64,
     /// Cap height (em).
     cap: f64,
+    /// Whether the font has the word joiner the template puts after a
+    /// hyphen in a line that must not wrap (without it, another font would
+    /// set that character).
+    joiner: bool,
 }
 
 impl AddressFit {
@@ -59,7 +63,8 @@ impl AddressFit {
         let face = Face::parse(data, 0).ok()?;
         let units = f64::from(face.units_per_em());
         let cap = f64::from(face.capital_height().filter(|&h| h > 0)?) / units;
-        Some(Self { face, units, cap })
+        let joiner = face.glyph_index('\u{2060}').is_some();
+        Some(Self { face, units, cap, joiner })
     }
 
     /// The size (pt) `fit-address` would choose for `lines` in a box of
@@ -80,8 +85,8 @@ impl AddressFit {
             for c in line.text.chars() {
                 // What the template sets for a line that must not wrap.
                 let c = if !line.wrap && c == ' ' { '\u{a0}' } else { c };
-                if !line.wrap && c == '-' {
-                    self.advance('\u{2060}')?;
+                if !line.wrap && c == '-' && !self.joiner {
+                    return None;
                 }
                 advance += u64::from(self.advance(c)?);
             }
