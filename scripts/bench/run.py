@@ -708,7 +708,8 @@ def table(rows):
 def git_state():
     def git(*args):
         p = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return p.stdout.strip() if p.returncode == 0 else None
+        # rstrip: porcelain lines start with a space when only the worktree changed.
+        return p.stdout.rstrip() if p.returncode == 0 else None
     return {"commit": git("rev-parse", "HEAD"),
             "dirty": [l[3:] for l in (git("status", "--porcelain", "--untracked-files=no") or "")
                       .splitlines()]}
