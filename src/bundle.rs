@@ -87,8 +87,16 @@ impl Digest {
 }
 
 impl std::fmt::Display for Digest {
+    /// Lower-case hex, written at once: the manifest of 10,000 packets shows
+    /// 20,000 digests, and `write!` byte by byte took a tenth of its time.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 64];
+        for (pair, b) in hex.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 15)];
+        }
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -732,6 +740,18 @@ mod tests {
         assert_eq!((u16_at(extra, 0), u16_at(extra, 2)), (1, 8));
         assert_eq!(u64::from_le_bytes(extra[4..12].try_into().unwrap()), 6 << 30);
         assert_eq!(second.len(), 46 + 9 + 12);
+    }
+
+    /// A digest shows as the lower-case hex everyone else prints (FIPS
+    /// 180-2's example) and reads back from it.
+    #[test]
+    fn a_digest_is_lower_case_hex_both_ways() {
+        let abc = Digest::of(b"abc");
+        let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(abc.to_string(), hex);
+        assert_eq!(serde_json::to_string(&abc).unwrap(), format!("\"{hex}\""));
+        assert_eq!(serde_json::from_str::<Digest>(&format!("\"{hex}\"")).unwrap(), abc);
+        assert!(serde_json::from_str::<Digest>(&format!("\"{}\"", &hex[1..])).is_err());
     }
 
     /// Entries larger than the writeback step, with the zip crate seeking
