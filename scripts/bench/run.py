@@ -701,7 +701,7 @@ def table(rows):
             f"{r['load_validate_s']:.2f}", f"{compile_s:.2f}", f"{export_s:.2f}",
             f"{other_s:.2f}", f"{r['bundle_s']:.2f}",
             f"{r['peak_rss_mib']:.0f}", f"{r['bytes_per_packet']:.0f}",
-            f"{r['pct_of_limit']:.0f} %"]) + " |")
+            f"{r['pct_of_limit']:.1f} %"]) + " |")
     return "\n".join(out)
 
 
@@ -891,15 +891,15 @@ def main():
               f"writer busy {r['write_s']:.2f} s, workers waited for it {r['waited_s']:.2f} s; "
               f"memory at 25/50/75/100 % of the run: {rss_profile(r['rss_timeline'])} MiB")
         print(f"N={r['n']}: all {len(r['runs'])} runs, packets/s (% of the limit around each): "
-              + ", ".join(f"{x['packets_per_s']:.1f} ({x['pct_of_limit']:.0f} % of "
+              + ", ".join(f"{x['packets_per_s']:.1f} ({x['pct_of_limit']:.1f} % of "
                           f"{r['jobs'] / x['limit_s_per_packet']:.0f})" for x in r["runs"])
-              + f"; median {statistics.median(x['pct_of_limit'] for x in r['runs']):.0f} %")
+              + f"; median {statistics.median(x['pct_of_limit'] for x in r['runs']):.1f} %")
         print(f"N={r['n']}: held to its own compile + export CPU per packet instead (measured in "
               f"the build, two processes at once: "
               + ", ".join(f"{1000 * x['in_build_s_per_packet']:.2f}" for x in r["runs"])
               + " ms), the runs reach "
-              + ", ".join(f"{x['pct_of_in_build_limit']:.0f}" for x in r["runs"])
-              + f" % (median {statistics.median(x['pct_of_in_build_limit'] for x in r['runs']):.0f} %)")
+              + ", ".join(f"{x['pct_of_in_build_limit']:.1f}" for x in r["runs"])
+              + f" % (median {statistics.median(x['pct_of_in_build_limit'] for x in r['runs']):.1f} %)")
     print(f"machine: {os.cpu_count()} cores, load average {load} at start "
           f"(other work on the machine slows every number above)")
     if typst:
