@@ -198,7 +198,7 @@ fn child(renderer: &Renderer, recipients: &[Recipient], mut tasks: File, to: Fil
                 let recipient = recipients.get(index).ok_or_else(|| {
                     std::io::Error::other(format!("no recipient {index} to typeset"))
                 })?;
-                let started = Instant::now();
+                let started = crate::clock::Stopwatch::start();
                 let result = renderer.packet(recipient);
                 if (n + 1usize).is_multiple_of(crate::pipeline::EVICT_EVERY) {
                     typst::comemo::evict(crate::pipeline::EVICT_AGE);

@@ -10,6 +10,7 @@ pub mod archive;
 pub mod bundle;
 pub mod campaign;
 pub mod civil;
+pub mod clock;
 pub mod diag;
 pub mod fork;
 pub mod ledger;

@@ -26,6 +26,7 @@ use serde_json::json;
 
 use crate::bundle::{self, Entry, ZipOut};
 use crate::campaign::{Campaign, Recipient};
+use crate::clock::Stopwatch;
 use crate::diag::{Diag, DiagResult, Merged, dedupe};
 use crate::fork::Built;
 use crate::ledger::{ENVELOPE_PDF, Kept, LETTER_PDF, Ledger, Made, Record, Records};
@@ -283,6 +284,7 @@ fn in_threads(
                     drop(done);
                     let t = Instant::now();
                     let waited = t - asked;
+                    let cpu = Stopwatch::start();
                     let result = renderer.packet(&recipient);
                     if (index + 1).is_multiple_of(EVICT_EVERY) {
                         typst::comemo::evict(EVICT_AGE);
@@ -290,7 +292,7 @@ fn in_threads(
                     // Taking the PDFs apart for the print files is the
                     // costly half of writing them: it happens here, in
                     // parallel, not on the writer.
-                    let prepared = Instant::now();
+                    let prepared = Stopwatch::start();
                     let result = result.map(Built::from);
                     let pieces = pieces(&result, writing);
                     let done = Done {
@@ -298,7 +300,7 @@ fn in_threads(
                         recipient,
                         result,
                         pieces,
-                        cpu: t.elapsed(),
+                        cpu: cpu.elapsed(),
                         print_cpu: prepared.elapsed(),
                         waited,
                     };
@@ -367,12 +369,12 @@ fn in_processes(
         let (result, cpu, waited) = match message {
             crate::fork::Message::Packet { built, cpu, waited } => (Ok(*built), cpu, waited),
             crate::fork::Message::Redo => {
-                let t = Instant::now();
+                let t = Stopwatch::start();
                 let result = renderer.packet(recipient).map(Built::from);
                 (result, t.elapsed(), Duration::ZERO)
             }
         };
-        let prepared = Instant::now();
+        let prepared = Stopwatch::start();
         let pieces = pieces(&result, writing);
         let print_cpu = prepared.elapsed();
         let recipient = recipient.clone();

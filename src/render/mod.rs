@@ -436,7 +436,7 @@ impl<'c> Renderer<'c> {
         r: Option<&Recipient>,
     ) -> Result<Document, Vec<Diag>> {
         let doc = self.base.doc(main, data.clone());
-        let started = std::time::Instant::now();
+        let started = crate::clock::Stopwatch::start();
         let Warned { output, warnings } = typst::compile::<PagedDocument>(&doc);
         let compile = started.elapsed();
         let document = output.map_err(|errors| self.convert(&doc, &errors))?;
@@ -454,7 +454,7 @@ impl<'c> Renderer<'c> {
             standards: self.standards.clone(),
             ..PdfOptions::default()
         };
-        let started = std::time::Instant::now();
+        let started = crate::clock::Stopwatch::start();
         let pdf =
             typst_pdf::pdf(&document, &options).map_err(|errors| self.convert(&doc, &errors))?;
         let export = started.elapsed();
