@@ -734,47 +734,45 @@ mod tests {
         }
     }
 
-    /// A file given as `len` bytes that come out shorter is an error, nothing
+    /// Adds one file with `add`, which must fail with `message`; then nothing
     /// more goes into that zip, and its temporary file is gone once the
     /// writer is dropped.
-    #[test]
-    fn a_reader_shorter_than_announced_fails_and_leaves_nothing() {
+    fn fails_and_closes(add: impl FnOnce(&mut ZipOut) -> DiagResult<Entry>, message: &str) {
         let dir = tempfile::tempdir().unwrap();
-        let mut zip = ZipOut::create(dir.path(), "short", (2026, 11, 30)).unwrap();
-        let err = zip.add_reader("short/print/letters.pdf", &mut &b"%PDF"[..], 10).unwrap_err();
+        let mut zip = ZipOut::create(dir.path(), "f", (2026, 11, 30)).unwrap();
+        assert_eq!(add(&mut zip).unwrap_err()[0].message, message);
+        let err = zip.add("f/a.pdf", b"%PDF").unwrap_err();
         assert_eq!(
             err[0].message,
-            "failed to write `short/print/letters.pdf` into the zip (expected 10 bytes, read 4)"
-        );
-        let err = zip.add("short/manifest.json", b"{}").unwrap_err();
-        assert_eq!(
-            err[0].message,
-            "failed to write `short/manifest.json` into the zip (the archive is closed after an error)"
+            "failed to write `f/a.pdf` into the zip (the archive is closed after an error)"
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         drop(zip);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    /// A file given as `len` bytes that come out shorter is an error.
+    #[test]
+    fn a_reader_shorter_than_announced_fails_and_leaves_nothing() {
+        fails_and_closes(
+            |zip| zip.add_reader("f/print/letters.pdf", &mut &b"%PDF"[..], 10),
+            "failed to write `f/print/letters.pdf` into the zip (expected 10 bytes, read 4)",
+        );
+    }
+
     /// A streamed file whose writer fails is that writer's error (not the
-    /// deflater thread's), and nothing more goes into the zip.
+    /// deflater thread's).
     #[test]
     fn a_streamed_file_that_fails_says_why() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut zip = ZipOut::create(dir.path(), "s", (2026, 11, 30)).unwrap();
-        let err = zip
-            .add_streamed("s/manifest.json", &mut |out| {
-                out.write_all(&[b'x'; 100_000])?;
-                Err(std::io::Error::other("the ledger is unreadable"))
-            })
-            .unwrap_err();
-        assert_eq!(
-            err[0].message,
-            "failed to write `s/manifest.json` into the zip (the ledger is unreadable)"
+        fails_and_closes(
+            |zip| {
+                zip.add_streamed("f/manifest.json", &mut |out| {
+                    out.write_all(&[b'x'; 100_000])?;
+                    Err(std::io::Error::other("the ledger is unreadable"))
+                })
+            },
+            "failed to write `f/manifest.json` into the zip (the ledger is unreadable)",
         );
-        assert!(zip.add("s/a.pdf", b"%PDF").is_err());
-        drop(zip);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     /// The central-directory record of a file past 4 GiB (which no test
