@@ -273,7 +273,9 @@ impl ZipOut {
 
     /// Writes one file: its local header (with `announced` sizes, or zeros),
     /// the data `write` produces, the header mended where the sizes it
-    /// returns differ, and the file's central-directory record.
+    /// returns differ, and the file's central-directory record. The writer is
+    /// out of `self` meanwhile and goes back only when all of it went well:
+    /// after an error half a file is in the zip, and nothing more can follow.
     fn file(
         &mut self,
         path: &str,
@@ -281,25 +283,9 @@ impl ZipOut {
         announced: Option<&Sizes>,
         write: &mut dyn FnMut(&mut (dyn Write + Send)) -> std::io::Result<Sizes>,
     ) -> std::io::Result<()> {
-        let written = self.write_file(path, method, announced, write);
-        if written.is_err() {
-            // Half a file is in the zip: nothing more can go after it.
-            self.out = None;
-        }
-        written
-    }
-
-    fn write_file(
-        &mut self,
-        path: &str,
-        method: Method,
-        announced: Option<&Sizes>,
-        write: &mut dyn FnMut(&mut (dyn Write + Send)) -> std::io::Result<Sizes>,
-    ) -> std::io::Result<()> {
-        let (out, central) = match (self.out.as_mut(), self.central.as_mut()) {
-            (Some(out), Some(central)) => (out, central),
-            _ => return Err(std::io::Error::other("the archive is closed after an error")),
-        };
+        let closed = || std::io::Error::other("the archive is closed after an error");
+        let mut out = self.out.take().ok_or_else(closed)?;
+        let central = self.central.as_mut().ok_or_else(closed)?;
         let name = path.as_bytes();
         let name_len = u16::try_from(name.len())
             .map_err(|_| std::io::Error::other("the path is longer than 65,535 bytes"))?;
@@ -342,7 +328,7 @@ impl ZipOut {
             header.extend_from_slice(&s.compressed.to_le_bytes());
         }
         out.write_all(&header)?;
-        let sizes = write(out)?;
+        let sizes = write(&mut out)?;
         let end = start + header.len() as u64 + sizes.compressed;
         let same = announced.is_some_and(|a| {
             a.crc == sizes.crc
@@ -405,6 +391,7 @@ impl ZipOut {
         }
         central.write_all(&record)?;
         self.central_len += record.len() as u64;
+        self.out = Some(out);
         Ok(())
     }
 
