@@ -345,11 +345,13 @@ fn deflate_encode_memoized(data: &[u8]) -> Vec<u8> {
 // libdeflate is built for: at the same level 6 it gives streams of the same
 // size (within 0.1 %) in 60 % of the time, and the compressor (its tables) is
 // kept per thread instead of being allocated and cleared for every stream.
+// Level 4 (greedy matching instead of lazy) makes streams ~2 % larger than
+// level 6 in ~0.3 ms less per packet, a sixth of the PDF export.
 // See vendor/README.md.
 pub(crate) fn deflate_encode(data: &[u8]) -> Vec<u8> {
     use std::cell::RefCell;
 
-    const COMPRESSION_LEVEL: i32 = 6;
+    const COMPRESSION_LEVEL: i32 = 4;
     thread_local! {
         static COMPRESSOR: RefCell<Option<libdeflater::Compressor>> =
             const { RefCell::new(None) };
