@@ -8,7 +8,7 @@ mod fit;
 pub mod world;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use typst::diag::{SourceDiagnostic, Warned};
@@ -99,7 +99,14 @@ pub struct Renderer<'c> {
     /// The box the letter's address block fits (mm): the width from its
     /// indent to the window's edge, the window's height below the air on top.
     address_box: (f64, f64),
+    /// The data's bytes before and after `recipient` by language, country
+    /// and envelope (see `data_bytes`).
+    shared_data: Mutex<Vec<SharedData>>,
 }
+
+/// A language, a country, an envelope, and the data's bytes around
+/// `recipient` for them.
+type SharedData = (&'static str, String, &'static str, Arc<(Vec<u8>, Vec<u8>)>);
 
 impl<'c> Renderer<'c> {
     /// Prepares fonts, templates and geometry for a campaign.
@@ -142,6 +149,7 @@ impl<'c> Renderer<'c> {
             standards,
             fit: fit::AddressFit::new(),
             address_box,
+            shared_data: Mutex::new(vec![]),
         }
     }
 
@@ -178,7 +186,7 @@ impl<'c> Renderer<'c> {
         let lang = words.code;
         let closing = c.letter.closing.get(lang).unwrap_or(words.closing);
         let body = c.letter.body(lang).map(|b| format!("/{}", b.rel));
-        json!({
+        let mut data = json!({
             "campaign": {
                 "id": c.id,
                 "title": c.title,
@@ -203,21 +211,83 @@ impl<'c> Renderer<'c> {
                 "cc": c.letter.cc,
                 "enclosures": c.letter.enclosures,
             },
-            "recipient": {
-                "id": r.id(),
-                "number": r.number,
-                "name": r.name(),
-                "role": r.role(),
-                "organisation": r.organisation(),
-                "salutation": r.salutation(),
-                "address": r.address_lines,
-                "address_size": self.address_size(r, self.address_box.0, self.address_box.1),
-                "country": r.country.code,
-                "international": international,
-                "extra": r.extra,
-            },
             "geometry": self.geometry_for(env, &r.country.code),
+        });
+        data["recipient"] = self.recipient_data(r);
+        data
+    }
+
+    /// The data's `recipient`: the only part that two recipients of the
+    /// same language and country, in the same envelope, do not share.
+    fn recipient_data(&self, r: &Recipient) -> Value {
+        json!({
+            "id": r.id(),
+            "number": r.number,
+            "name": r.name(),
+            "role": r.role(),
+            "organisation": r.organisation(),
+            "salutation": r.salutation(),
+            "address": r.address_lines,
+            "address_size": self.address_size(r, self.address_box.0, self.address_box.1),
+            "country": r.country.code,
+            "international": r.country.code != self.campaign.sender.country.code,
+            "extra": r.extra,
         })
+    }
+
+    /// The data file's bytes, as `serde_json::to_vec(&self.data_for(r, env))`
+    /// writes them: the parts before and after `recipient` are written once
+    /// per language, country and envelope and kept (a packet's data took
+    /// ~1 % of its typesetting thread, most of it cloning and writing the
+    /// geometry and the sender, the same for every recipient).
+    fn data_bytes(&self, r: &Recipient, env: &postal::Envelope) -> Vec<u8> {
+        let shared = {
+            let mut cache = self.shared_data.lock().unwrap_or_else(|e| e.into_inner());
+            let key = (r.words.code, env.id);
+            let found = cache.iter().find(|(l, c, e, _)| (*l, *e) == key && *c == r.country.code);
+            match found {
+                Some((.., shared)) => Arc::clone(shared),
+                None => {
+                    let shared = Arc::new(self.shared_bytes(r, env));
+                    let entry = (key.0, r.country.code.clone(), key.1, Arc::clone(&shared));
+                    cache.push(entry);
+                    shared
+                }
+            }
+        };
+        let (before, after) = &*shared;
+        let recipient = serde_json::to_vec(&self.recipient_data(r)).unwrap_or_default();
+        let mut bytes = Vec::with_capacity(before.len() + recipient.len() + after.len());
+        bytes.extend_from_slice(before);
+        bytes.extend_from_slice(&recipient);
+        bytes.extend_from_slice(after);
+        bytes
+    }
+
+    /// `data_for`'s bytes before and after the recipient's value: each entry
+    /// of the top-level object written as serde_json writes it (compact,
+    /// in the map's order), the recipient's left out.
+    fn shared_bytes(&self, r: &Recipient, env: &postal::Envelope) -> (Vec<u8>, Vec<u8>) {
+        let (mut before, mut after) = (vec![b'{'], vec![]);
+        let Value::Object(map) = self.data_for(r, env) else {
+            return (before, after);
+        };
+        let mut seen = false;
+        for (i, (key, value)) in map.iter().enumerate() {
+            let out = if seen { &mut after } else { &mut before };
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend(serde_json::to_vec(key).unwrap_or_default());
+            out.push(b':');
+            if key == "recipient" {
+                seen = true;
+            } else {
+                out.extend(serde_json::to_vec(value).unwrap_or_default());
+            }
+        }
+        after.push(b'}');
+        (before, after)
     }
 
     /// The size (pt) of `r`'s address block in a box of `width` × `height`
@@ -236,9 +306,7 @@ impl<'c> Renderer<'c> {
     /// Typesets, exports and checks one recipient's letter and envelope.
     pub fn packet(&self, r: &Recipient) -> Result<Packet, Vec<Diag>> {
         let c = self.campaign;
-        let json = |env: &postal::Envelope| {
-            Bytes::new(serde_json::to_vec(&self.data_for(r, env)).unwrap_or_default())
-        };
+        let json = |env: &postal::Envelope| Bytes::new(self.data_bytes(r, env));
         let data = json(&c.envelope);
         let ident = format!("{}/{}", c.id, r.id());
         let letter = self.document(self.letter_id, &data, &format!("{ident}/letter"), Some(r));
@@ -973,6 +1041,40 @@ mod tests {
         shape(&live, "", &mut a);
         shape(&sample, "", &mut b);
         assert_eq!(a, b, "templates/labels.json is out of step with Renderer::labels_data");
+    }
+
+    /// The data a packet's documents read is, byte for byte, the data
+    /// `data_for` makes, for every recipient of the three campaigns in each
+    /// envelope they can go in, and whichever recipient of a language and
+    /// country came first (the shared parts are kept from the first).
+    #[test]
+    fn data_bytes_are_the_data_written_whole() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for name in ["semenova-2018.toml", "members.toml", "international.toml"] {
+            let path = root.join("campaigns").join(name);
+            let campaign = crate::campaign::load(&path, &Default::default()).unwrap();
+            let envelopes = [campaign.envelope, *crate::postal::envelope("c4").unwrap()];
+            for order in [false, true] {
+                let renderer = super::Renderer::new(&campaign, None);
+                let mut recipients: Vec<_> = campaign.recipients.iter().collect();
+                if order {
+                    recipients.reverse();
+                }
+                for r in recipients {
+                    for env in &envelopes {
+                        let whole = serde_json::to_vec(&renderer.data_for(r, env)).unwrap();
+                        let bytes = renderer.data_bytes(r, env);
+                        assert_eq!(
+                            String::from_utf8(bytes).unwrap(),
+                            String::from_utf8(whole).unwrap(),
+                            "{name}: {}",
+                            r.id()
+                        );
+                    }
+                }
+            }
+            assert!(campaign.recipients.len() >= 3, "{name}");
+        }
     }
 
     /// The renderer hands the templates a worked-out address size where the
