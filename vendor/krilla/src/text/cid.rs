@@ -442,6 +442,7 @@ pub(crate) fn base_font_name<T: Hash>(font: &Font, data: &T) -> String {
 #[cfg_attr(feature = "comemo", comemo::memoize)]
 fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font, Rect)> {
     let mut bbox: Option<Rect> = None;
+    let original = font.clone();
 
     let variation_coordinates = font
         .variation_coordinates()
@@ -462,23 +463,83 @@ fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font
         ))
     })?;
     let global_bbox = font.bbox();
+    let add = |bbox: &mut Option<Rect>, path_bbox: Rect| {
+        *bbox = bbox
+            .map(|mut r| {
+                r.expand(&path_bbox);
+                r
+            })
+            .or(Some(path_bbox));
+    };
 
-    for g in 0..font.num_glyphs() {
-        if let Some(path_bbox) = compute_bbox(&font, skrifa::GlyphId::new(g)) {
-            bbox = bbox
-                .map(|mut r| {
-                    r.expand(&path_bbox);
-                    r
-                })
-                .or(Some(path_bbox));
+    // letterpress: the subset's first glyphs are the original font's, in the
+    // remapper's order; the subsetter appends the components of composite
+    // glyphs after them. Unless it instanced a variable font, the box of each
+    // of the first is read from the original font, once per thread (see
+    // `original_bboxes`), and only the appended ones are outlined in the
+    // subset: outlining every glyph of every subset was ~4 % of a packet's
+    // typesetting, and two letters' subsets share most of their glyphs.
+    let kept = u32::from(glyph_remapper.num_gids());
+    if variation_coordinates.is_empty() && font.num_glyphs() >= kept {
+        original_bboxes(&original, glyph_remapper.remapped_gids(), &mut |b| {
+            add(&mut bbox, b)
+        });
+        for g in kept..font.num_glyphs() {
+            if let Some(path_bbox) = glyph_bbox(&font, skrifa::GlyphId::new(g)) {
+                add(&mut bbox, path_bbox);
+            }
+        }
+    } else {
+        for g in 0..font.num_glyphs() {
+            if let Some(path_bbox) = compute_bbox(&font, skrifa::GlyphId::new(g)) {
+                add(&mut bbox, path_bbox);
+            }
         }
     }
 
     Ok((font, bbox.unwrap_or(global_bbox)))
 }
 
+/// The outline box of each of `glyphs` in `font` (none for a glyph without
+/// ink), from a per-thread table filled as glyphs are first asked for.
+fn original_bboxes(font: &Font, glyphs: impl Iterator<Item = u16>, f: &mut impl FnMut(Rect)) {
+    use std::cell::RefCell;
+
+    type Boxes = Vec<Option<Option<Rect>>>;
+    thread_local! {
+        static BOXES: RefCell<Vec<(Font, Boxes)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    BOXES.with_borrow_mut(|fonts| {
+        let k = match fonts.iter().position(|(known, _)| known == font) {
+            Some(k) => k,
+            None => {
+                fonts.push((font.clone(), Vec::new()));
+                fonts.len() - 1
+            }
+        };
+        let boxes = &mut fonts[k].1;
+        for g in glyphs {
+            let g = usize::from(g);
+            if boxes.len() <= g {
+                boxes.resize(g + 1, None);
+            }
+            let b =
+                *boxes[g].get_or_insert_with(|| glyph_bbox(font, skrifa::GlyphId::new(g as u32)));
+            if let Some(b) = b {
+                f(b);
+            }
+        }
+    })
+}
+
 #[cfg_attr(feature = "comemo", comemo::memoize)]
 fn compute_bbox(font: &Font, glyph: skrifa::GlyphId) -> Option<Rect> {
+    glyph_bbox(font, glyph)
+}
+
+/// The box of a glyph's unhinted outline, in font units.
+fn glyph_bbox(font: &Font, glyph: skrifa::GlyphId) -> Option<Rect> {
     let outline_glyphs = font.outline_glyphs();
 
     if let Some(outline_glyph) = outline_glyphs.get(glyph) {
