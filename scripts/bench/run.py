@@ -414,7 +414,11 @@ def run_build(campaign, out_dir, jobs, sample=False):
         busy_before = cpu_busy_s()
         started = time.perf_counter()
         proc = subprocess.Popen([str(TIME), "-v", *cmd], stdout=so, stderr=se, env=env)
-        samples = sample_rss(proc, started) if sample else (proc.wait(), [])[1]
+        if sample:
+            samples = sample_rss(proc, started)
+        else:
+            proc.wait()
+            samples = []
         wall = time.perf_counter() - started
         busy = cpu_busy_s() - busy_before if busy_before is not None else None
         so.seek(0)

@@ -1053,7 +1053,10 @@ mod tests {
         for name in ["semenova-2018.toml", "members.toml", "international.toml"] {
             let path = root.join("campaigns").join(name);
             let campaign = crate::campaign::load(&path, &Default::default()).unwrap();
-            let envelopes = [campaign.envelope, *crate::postal::envelope("c4").unwrap()];
+            // The campaign's envelope, and the flat one a thick packet goes in.
+            let flat = *crate::postal::envelope(campaign.envelope.flat).unwrap();
+            assert_ne!(flat.id, campaign.envelope.id, "{name}");
+            let envelopes = [campaign.envelope, flat];
             for order in [false, true] {
                 let renderer = super::Renderer::new(&campaign, None);
                 let mut recipients: Vec<_> = campaign.recipients.iter().collect();
